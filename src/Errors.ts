@@ -1,0 +1,90 @@
+/**
+ * Every error a client can see, as RFC 9457 problem classes.
+ *
+ * Each class is a `Schema` error that carries its HTTP status and its problem
+ * `type`, so the repositories can fail with it without knowing about HTTP and
+ * the OpenAPI document lists it, with an example, on each endpoint that
+ * declares it.
+ */
+import { Schema } from "effect"
+import { HttpApiError } from "effect/http-api"
+
+/** Problem `type` URIs are relative references, resolved against the API's own origin. */
+const problemType = <const Slug extends string>(slug: Slug) => `/problems/${slug}` as const
+
+/** Declarations shared by the resources: one `type` per resource and failure, so clients can tell them apart. */
+export const notFound = <const Resource extends string>(resource: Resource) => ({
+  type: problemType(`${resource}-not-found`),
+  status: 404,
+  title: "Resource not found"
+}) as const
+
+export const alreadyExists = <const Resource extends string>(resource: Resource) => ({
+  type: problemType(`${resource}-already-exists`),
+  status: 409,
+  title: "Resource already exists"
+}) as const
+
+/** The extension every problem about one resource carries: which id it was about. */
+export const resourceIdField = { id: Schema.String.annotate({ description: "The id the request named" }) }
+
+// ---------------------------------------------------------------------------
+// Problems the HTTP layer produces by itself (unknown path, wrong method, ...).
+// Domain problems live next to their domain, e.g. `src/Animals/Animal.ts`.
+// ---------------------------------------------------------------------------
+
+export class RouteNotFound extends HttpApiError.Problem<RouteNotFound>()("RouteNotFound", {
+  type: problemType("route-not-found"),
+  status: 404,
+  title: "Not Found"
+}) {}
+
+export class MethodNotAllowed extends HttpApiError.Problem<MethodNotAllowed>()("MethodNotAllowed", {
+  type: problemType("method-not-allowed"),
+  status: 405,
+  title: "Method Not Allowed"
+}, {
+  allow: Schema.Array(Schema.String).annotate({ description: "The methods this path supports" })
+}) {}
+
+/** The title for statuses whose problem carries nothing but its status (RFC 9457 `about:blank`). */
+export const statusTitles: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  406: "Not Acceptable",
+  409: "Conflict",
+  412: "Precondition Failed",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable"
+}
+
+/**
+ * Adds a response example to every `application/problem+json` response whose
+ * schema is one of the given problems. Effect's generator drops class-level
+ * examples, so this runs as an `OpenApi.Transform` over the finished document.
+ */
+export const addProblemExamples = (problems: ReadonlyArray<{ readonly _tag: string }>) => {
+  const examples = new Map(problems.map((problem) => [
+    `#/components/schemas/${problem._tag}Encoded`,
+    Schema.encodeUnknownSync(problem.constructor as Schema.Codec<unknown, unknown>)(problem)
+  ]))
+  return (spec: Record<string, any>): Record<string, any> => {
+    for (const operations of Object.values<Record<string, any>>(spec.paths ?? {})) {
+      for (const operation of Object.values<any>(operations)) {
+        for (const response of Object.values<any>(operation?.responses ?? {})) {
+          const content = response?.content?.["application/problem+json"]
+          const example = content && examples.get(content.schema?.$ref)
+          if (example !== undefined) content.example = example
+        }
+      }
+    }
+    return spec
+  }
+}

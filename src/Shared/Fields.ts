@@ -1,0 +1,44 @@
+/**
+ * Field schemas every resource shares: dates, timestamps, row versions.
+ */
+import { Schema } from "effect"
+
+const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/
+
+/** True when `y-m-d` names a day that exists (no 2023-02-30). */
+const isRealDate = (value: string): boolean => {
+  const match = isoDate.exec(value)
+  if (match === null) return false
+  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  const date = new Date(Date.UTC(y, m - 1, d))
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d
+}
+
+/** A calendar date, `YYYY-MM-DD`, that exists. Kept as its string: it is stored and sent as is. */
+export const CalendarDate = Schema.String.check(
+  Schema.makeFilter(isRealDate, {
+    expected: "a real calendar date in the form YYYY-MM-DD",
+    toJsonSchema: () => ({ format: "date" })
+  }, true) // abort: "not in the future" means nothing for a date that does not exist
+).annotate({ examples: ["2019-04-12"] })
+
+/** Today in UTC as `YYYY-MM-DD`; ISO dates compare correctly as strings. */
+const todayUtc = (): string => new Date().toISOString().slice(0, 10)
+
+/** A calendar date that is not in the future (UTC). */
+export const PastDate = CalendarDate.check(
+  Schema.makeFilter((value: string) => value <= todayUtc(), { expected: "a date that is not in the future" })
+)
+
+/** An RFC 3339 timestamp set by the server. */
+export const Timestamp = Schema.String.annotate({
+  description: "RFC 3339 timestamp, set by the server",
+  format: "date-time",
+  examples: ["2026-01-05T10:00:00.000Z"]
+})
+
+/** The row version: starts at 1, grows by one with every write; the ETag is made from it. */
+export const Version = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)).annotate({
+  description: "Row version, incremented on every write",
+  examples: [1]
+})
