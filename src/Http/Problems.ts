@@ -63,10 +63,9 @@ const isProblem = (response: HttpServerResponse.HttpServerResponse) =>
 const asProblem = (response: HttpServerResponse.HttpServerResponse) => {
   if (response.status < 400) return response
   if (isProblem(response)) return noStore(response)
-  return noStore(HttpServerResponse.setHeaders(problemResponse(response.status, {}), {
-    ...response.headers,
-    "content-type": ProblemDetails.contentType
-  }))
+  // Keep what the platform said (e.g. `connection: close` after a 413), but not its body's headers.
+  const { "content-length": _length, "content-type": _type, ...headers } = response.headers
+  return noStore(HttpServerResponse.setHeaders(problemResponse(response.status, {}), headers))
 }
 
 const encodeProblem = (problem: RouteNotFound | MethodNotAllowed) =>

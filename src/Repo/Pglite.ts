@@ -305,16 +305,16 @@ const Idle = 0x49
  * never anything to cancel.
  */
 class PgliteSocket extends Duplex {
-  readonly db: PGlite
-  readonly lock: Mutex
+  private readonly db: PGlite
+  private readonly lock: Mutex
   /** Unconsumed bytes of an incomplete message. */
-  pending: Buffer = Buffer.alloc(0)
-  started = false
-  finished = false
-  eof = false
-  release: (() => void) | undefined = undefined
+  private pending: Buffer = Buffer.alloc(0)
+  private started = false
+  private finished = false
+  private eof = false
+  private release: (() => void) | undefined = undefined
   /** Serialises message handling with teardown. */
-  tail: Promise<void> = Promise.resolve()
+  private tail: Promise<void> = Promise.resolve()
 
   constructor(db: PGlite, lock: Mutex) {
     super()
@@ -331,7 +331,7 @@ class PgliteSocket extends Duplex {
 
   override _final(callback: (error?: Error | null) => void): void {
     this.tail = this.tail.then(() => this.finish()).then(() => {
-      this.end_()
+      this.endReadable()
       callback()
     })
   }
@@ -340,14 +340,14 @@ class PgliteSocket extends Duplex {
     this.tail = this.tail.then(() => this.finish()).then(() => callback(error))
   }
 
-  async handle(): Promise<void> {
+  private async handle(): Promise<void> {
     while (!this.finished && !this.destroyed) {
       if (!this.started) {
         if (this.pending.length < 8) break
         const length = this.pending.readInt32BE(0)
         if (length < 8 || length > 10_000) throw new Error(`Pglite: invalid startup packet length ${length}`)
         if (this.pending.length < length) break
-        const packet = this.take(length)
+        const packet = this.takeBytes(length)
         const code = packet.readInt32BE(4)
         if (code === sslRequestCode || code === gssEncRequestCode) {
           this.push(Buffer.from("N"))
@@ -375,10 +375,10 @@ class PgliteSocket extends Duplex {
         last = this.pending[end]!
         end += 1 + length
       }
-      if (end > 0) await this.exec(this.take(end), last)
+      if (end > 0) await this.exec(this.takeBytes(end), last)
       if (terminate) {
         await this.finish()
-        this.end_()
+        this.endReadable()
       }
       break
     }
@@ -387,31 +387,31 @@ class PgliteSocket extends Duplex {
   }
 
   /** Ends the readable side (once): the server closes after Terminate. */
-  end_(): void {
+  private endReadable(): void {
     if (this.eof) return
     this.eof = true
     this.push(null)
   }
 
-  take(length: number): Buffer {
+  private takeBytes(length: number): Buffer {
     const head = this.pending.subarray(0, length)
     this.pending = this.pending.subarray(length)
     return head
   }
 
-  async acquire(): Promise<void> {
+  private async acquire(): Promise<void> {
     if (this.release === undefined) this.release = await this.lock.acquire()
   }
 
   /** Releases the session once idle with no extended-protocol message after the last Sync/Query. */
-  releaseIfIdle(response: Uint8Array, last: number): void {
+  private releaseIfIdle(response: Uint8Array, last: number): void {
     if ((last === 0x53 || last === 0x51) && lastReadyStatus(response) === Idle) {
       this.release?.()
       this.release = undefined
     }
   }
 
-  async exec(messages: Uint8Array, last: number): Promise<void> {
+  private async exec(messages: Uint8Array, last: number): Promise<void> {
     await this.acquire()
     if (this.destroyed) return
     const response = await this.db.execProtocolRaw(messages)
@@ -419,7 +419,7 @@ class PgliteSocket extends Duplex {
     this.releaseIfIdle(response, last)
   }
 
-  async startup(packet: Uint8Array): Promise<void> {
+  private async startup(packet: Uint8Array): Promise<void> {
     await this.acquire()
     if (this.destroyed) return
     // A fresh connection must not inherit the previous one's prepared
@@ -434,7 +434,7 @@ class PgliteSocket extends Duplex {
   }
 
   /** Ends the session: rolls back whatever the client left open, then releases it. */
-  async finish(): Promise<void> {
+  private async finish(): Promise<void> {
     if (this.finished) return
     this.finished = true
     if (this.release === undefined) return
@@ -456,7 +456,7 @@ class PgliteSocket extends Duplex {
 }
 
 /** A minimal ustar archive of `root` for PGlite's `loadDataDir` (in-memory mode). */
-const tarDirectory = (root: string): Uint8Array => {
+const tarDirectory = (root: string): Uint8Array<ArrayBuffer> => {
   const parts: Array<Uint8Array> = []
   const header = (name: string, size: number, mtime: number, type: "0" | "5"): Uint8Array => {
     if (Buffer.byteLength(name) > 99) throw new Error(`path too long for tar: ${name}`)
