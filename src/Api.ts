@@ -14,7 +14,7 @@ import {
   AnimalPatch,
   animalProblemExamples
 } from "./Animals/Animal.ts"
-import { addProblemExamples, MethodNotAllowed } from "./Errors.ts"
+import { addProblemExamples, addRouterProblems, MethodNotAllowed, RouteNotFound } from "./Errors.ts"
 
 /** A strong ETag made from the row version. */
 const ETag = Schema.String.annotate({ description: "Strong entity tag of this version of the resource", examples: ["\"1\""] })
@@ -80,8 +80,8 @@ export class Api extends HttpApi.make("zoo-api")
   .annotate(HttpApi.ParseOptions, { errors: "all" })
   // The document says `additionalProperties: false`; decoding agrees by rejecting unknown fields.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
-  .annotate(HttpApi.AdditionalSchemas, [MethodNotAllowed])
-  .annotate(OpenApi.Transform, addProblemExamples([
+  .annotate(HttpApi.AdditionalSchemas, [RouteNotFound, MethodNotAllowed])
+  .annotate(OpenApi.Transform, (spec) => addRouterProblems(addProblemExamples([
     ...animalProblemExamples,
     new HttpApiError.BadRequestProblem({
       detail: "Request validation failed",
@@ -92,11 +92,16 @@ export class Api extends HttpApi.make("zoo-api")
     }),
     new HttpApiError.InternalServerErrorProblem({}),
     new MethodNotAllowed({ detail: "DELETE is not supported on /v1/animals", allow: ["GET", "HEAD", "POST", "OPTIONS"] })
-  ]))
+  ])(spec)))
   .annotateMerge(OpenApi.annotations({
     title: "Zoo API",
     version: "1.0.0",
-    description: "The animals of a zoo, with every error as RFC 9457 problem details.",
+    description: [
+      "The animals of a zoo. Every error is an RFC 9457 problem (`application/problem+json`);",
+      "a 400 lists every problem found in the request, each with its path.",
+      "An unknown path answers 404 and a known path with an unsupported method answers 405 with an `Allow` header",
+      "(see the `RouteNotFound` and `MethodNotAllowed` responses); an unexpected failure answers 500 with no detail."
+    ].join(" "),
     servers: [{ url: "http://localhost:3000", description: "Local development" }]
   }))
 {}

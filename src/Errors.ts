@@ -66,6 +66,36 @@ export const statusTitles: Readonly<Record<number, string>> = {
 }
 
 /**
+ * Documents the problems the router answers with by itself, for paths and
+ * methods no operation declares: an unknown path (404) and a known path with
+ * a method it does not serve (405, with `Allow`).
+ */
+export const addRouterProblems = (spec: Record<string, any>): Record<string, any> => {
+  const problem = (ref: string, description: string, example: unknown, headers?: Record<string, unknown>) => ({
+    description,
+    ...(headers && { headers }),
+    content: { "application/problem+json": { schema: { $ref: `#/components/schemas/${ref}` }, example } }
+  })
+  spec.components.responses = {
+    ...spec.components.responses,
+    RouteNotFound: problem("RouteNotFoundEncoded", "No resource exists at this path", {
+      type: "/problems/route-not-found",
+      title: "Not Found",
+      status: 404,
+      detail: "No resource at /v1/giraffes"
+    }),
+    MethodNotAllowed: problem("MethodNotAllowedEncoded", "The path exists but does not support this method", {
+      type: "/problems/method-not-allowed",
+      title: "Method Not Allowed",
+      status: 405,
+      detail: "DELETE is not supported on /v1/animals",
+      allow: ["GET", "HEAD", "POST", "OPTIONS"]
+    }, { Allow: { description: "The methods this path supports", schema: { type: "string" } } })
+  }
+  return spec
+}
+
+/**
  * Adds a response example to every `application/problem+json` response whose
  * schema is one of the given problems. Effect's generator drops class-level
  * examples, so this runs as an `OpenApi.Transform` over the finished document.

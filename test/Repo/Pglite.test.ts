@@ -1,5 +1,5 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Exit, Layer } from "effect"
+import { Context, Effect, Exit, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { SqlError } from "effect/sql/SqlError"
 import * as Fs from "node:fs"
@@ -21,11 +21,11 @@ afterAll(() => Fs.rmSync(root, { recursive: true, force: true }))
 const withLayer = <A, E>(
   options: Pglite.PgliteOptions,
   f: (sql: SqlClient.SqlClient) => Effect.Effect<A, E>
-) =>
-  Effect.scoped(
-    Effect.flatMap(Layer.build(Pglite.layer(options)), (context) =>
-      Effect.flatMap(SqlClient.SqlClient.asEffect(), f).pipe(Effect.provideContext(context)))
-  )
+): Effect.Effect<A, E | Pglite.DataDirLocked | SqlError> =>
+  Effect.scoped(Effect.gen(function*() {
+    const context = yield* Layer.build(Pglite.layer(options))
+    return yield* f(Context.get(context, SqlClient.SqlClient))
+  }))
 
 layer(Pglite.layer({ dataDir: undefined }), { excludeTestServices: true, timeout: "30 seconds" })("in memory", (it) => {
   it.effect("runs a simple select", () =>

@@ -1,0 +1,67 @@
+/**
+ * Handler tests without a socket: the typed client derived from `Api.ts`
+ * talks to the handlers in memory (`HttpApiTest`), on the in-memory
+ * repository. Also proves the contract round-trips through a generated client.
+ */
+import { assert, layer } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { HttpServer } from "effect/http"
+import { HttpApiMiddleware, HttpApiTest } from "effect/http-api"
+import { AnimalsHttpMemory } from "../src/Animals/AnimalsHttp.ts"
+import { Api } from "../src/Api.ts"
+import type { AnimalId } from "../src/Animals/Animal.ts"
+
+const makeClient = HttpApiTest.groups(Api, ["animals"])
+
+const TestLayer = Layer.mergeAll(AnimalsHttpMemory, HttpServer.layerServices).pipe(
+  Layer.provideMerge(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
+)
+
+const missing = "00000000-0000-4000-8000-000000000000" as AnimalId
+
+layer(TestLayer)("Animals handlers (typed client, in memory)", (it) => {
+  it.effect("create, get, list, replace, patch, delete", () =>
+    Effect.gen(function*() {
+      const client = yield* makeClient
+      const created = yield* client.animals.create({
+        payload: { name: "Zara Zebra", date_of_birth: "2017-03-03", species: "zebra" }
+      })
+      assert.strictEqual(created.headers.location, `/v1/animals/${created.body.id}`)
+      assert.strictEqual(created.body.version, 1)
+      const id = created.body.id
+
+      const fetched = yield* client.animals.get({ params: { id } })
+      assert.deepStrictEqual(fetched.body, created.body)
+
+      const list = yield* client.animals.list()
+      assert.isTrue(list.some((animal) => animal.id === id))
+
+      const replaced = yield* client.animals.replace({
+        params: { id },
+        payload: { name: "Zara the Zebra", date_of_birth: "2017-03-03", species: "zebra", nickname: "Z" }
+      })
+      assert.strictEqual(replaced.body.nickname, "Z")
+      assert.strictEqual(replaced.headers.etag, "\"2\"")
+
+      const patched = yield* client.animals.patch({ params: { id }, payload: { nickname: null } })
+      assert.isUndefined(patched.body.nickname)
+      assert.strictEqual(patched.body.name, "Zara the Zebra")
+
+      yield* client.animals.delete({ params: { id } })
+      const gone = yield* client.animals.get({ params: { id } }).pipe(Effect.flip)
+      assert.strictEqual(gone._tag, "AnimalNotFound")
+    }))
+
+  it.effect("the typed client sees domain problems as tagged errors", () =>
+    Effect.gen(function*() {
+      const client = yield* makeClient
+      const notFound = yield* client.animals.delete({ params: { id: missing } }).pipe(Effect.flip)
+      assert.strictEqual(notFound._tag, "AnimalNotFound")
+      assert.deepInclude(notFound, { id: missing, status: 404 })
+
+      const payload = { id: "1b9d2c4e-7f1a-4e0b-9c1d-2a3b4c5d6e7f" as AnimalId, name: "Panda Po", date_of_birth: "2015-05-05", species: "panda" } as const
+      yield* client.animals.create({ payload })
+      const conflict = yield* client.animals.create({ payload }).pipe(Effect.flip)
+      assert.strictEqual(conflict._tag, "AnimalAlreadyExists")
+    }))
+})
