@@ -35,11 +35,17 @@ const page = `<!doctype html>
 </html>`
 
 // A separate file rather than an inline script, so the CSP needs no hash or nonce.
+// Everything that would talk to Scalar's own services (fonts, telemetry, AI
+// agent, MCP generator, deploy toolbar) is switched off: the page stays offline.
 const init = `Scalar.createApiReference("#app", {
   url: "/openapi.json",
   withDefaultFonts: false,
-  hideClientButton: false,
-  telemetry: false
+  telemetry: false,
+  agent: { disabled: true },
+  mcp: { disabled: true },
+  showToolbar: "never",
+  showDeveloperTools: "never",
+  operationTitleSource: "summary"
 })`
 
 const scalarBundle = () => new URL("browser/standalone.js", import.meta.resolve("@scalar/api-reference"))
