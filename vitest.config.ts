@@ -6,6 +6,9 @@ export default defineConfig({
     // Real servers and real databases: give slow machines room, never hang.
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // CI also writes a JSON report, from which .ci/run prints "N passed, N failed".
+    reporters: process.env.CI ? ["default", "json"] : ["default"],
+    outputFile: { json: "test-results.json" },
     coverage: {
       provider: "v8",
       include: ["src/**/*.ts"],
