@@ -47,6 +47,15 @@ export class MethodNotAllowed extends HttpApiError.Problem<MethodNotAllowed>()("
   allow: Schema.Array(Schema.String).annotate({ description: "The methods this path supports" })
 }) {}
 
+/** The database did not answer (down, unreachable, or too slow). Clients may retry. */
+export class DatabaseUnavailable extends HttpApiError.Problem<DatabaseUnavailable>()("DatabaseUnavailable", {
+  type: problemType("database-unavailable"),
+  status: 503,
+  title: "Service Unavailable"
+}) {
+  static readonly instance = new DatabaseUnavailable({ detail: "The database is not available; try again shortly" })
+}
+
 /** The title for statuses whose problem carries nothing but its status (RFC 9457 `about:blank`). */
 export const statusTitles: Readonly<Record<number, string>> = {
   400: "Bad Request",

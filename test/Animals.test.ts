@@ -7,13 +7,14 @@ import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { HttpServer } from "effect/http"
 import { HttpApiMiddleware, HttpApiTest } from "effect/http-api"
-import { AnimalsHttpMemory } from "../src/Animals/AnimalsHttp.ts"
+import { AnimalsHttp } from "../src/Animals/AnimalsHttp.ts"
+import { AnimalsRepository } from "../src/Animals/AnimalsRepository.ts"
 import { Api } from "../src/Api.ts"
 import type { AnimalId } from "../src/Animals/Animal.ts"
 
 const makeClient = HttpApiTest.groups(Api, ["animals"])
 
-const TestLayer = Layer.mergeAll(AnimalsHttpMemory, HttpServer.layerServices).pipe(
+const TestLayer = Layer.mergeAll(AnimalsHttp.pipe(Layer.provide(AnimalsRepository.layerMemory)), HttpServer.layerServices).pipe(
   Layer.provideMerge(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
 )
 

@@ -7,7 +7,7 @@ import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { existsSync } from "node:fs"
 import { chromium } from "playwright-core"
-import { AnimalsHttpMemory } from "../src/Animals/AnimalsHttp.ts"
+import { MemoryRepositories } from "../src/Http/App.ts"
 import { baseUrl, request, TestServer } from "./support/TestServer.ts"
 
 const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => existsSync(path))
@@ -36,7 +36,7 @@ const launchBrowser = Effect.acquireRelease(
   (browser) => Effect.promise(() => browser.close())
 )
 
-layer(TestServer(AnimalsHttpMemory), { excludeTestServices: true })("GET /docs", (it) => {
+layer(TestServer(MemoryRepositories), { excludeTestServices: true })("GET /docs", (it) => {
   it.effect("sends a strict Content-Security-Policy", () =>
     Effect.gen(function*() {
       const response = yield* request("/docs")

@@ -5,8 +5,9 @@
  */
 import { assert, describe, expect, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { AnimalsHttp, AnimalsHttpMemory } from "../src/Animals/AnimalsHttp.ts"
+import { MemoryRepositories } from "../src/Http/App.ts"
 import { AnimalsRepository } from "../src/Animals/AnimalsRepository.ts"
+import { Readiness } from "../src/Repo/Database.ts"
 import { jsonBody, request, TestServer } from "./support/TestServer.ts"
 
 const lion = { name: "Test Lion", date_of_birth: "2020-01-01", species: "lion" }
@@ -14,7 +15,7 @@ const problemJson = "application/problem+json"
 
 const create = (body: unknown) => request("/v1/animals", { method: "POST", ...jsonBody(body) })
 
-layer(TestServer(AnimalsHttpMemory), { excludeTestServices: true })("HTTP: animals", (it) => {
+layer(TestServer(MemoryRepositories), { excludeTestServices: true })("HTTP: animals", (it) => {
   describe("the seed article's tests, on /v1", () => {
     it.effect("GET /v1/animals returns a JSON array", () =>
       Effect.gen(function*() {
@@ -245,7 +246,7 @@ const BrokenRepository = Layer.succeed(AnimalsRepository, AnimalsRepository.of({
   remove: () => Effect.die("boom")
 }))
 
-layer(TestServer(AnimalsHttp.pipe(Layer.provide(BrokenRepository))), { excludeTestServices: true })("HTTP: defects", (it) => {
+layer(TestServer(Layer.merge(BrokenRepository, Readiness.layerMemory)), { excludeTestServices: true })("HTTP: defects", (it) => {
   it.effect("a defect is a 500 problem that says nothing about its cause", () =>
     Effect.gen(function*() {
       const response = yield* request("/v1/animals")

@@ -2,7 +2,7 @@
  * The animals endpoints: HTTP in, repository calls, HTTP out. Status codes and
  * problem bodies come from the contract in `Api.ts`.
  */
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { HttpApiBuilder, HttpApiError, HttpApiSchema } from "effect/http-api"
 import { Api } from "../Api.ts"
 import { etagOf } from "../Shared/Http.ts"
@@ -38,6 +38,3 @@ export const AnimalsHttp = HttpApiBuilder.group(
       .handle("delete", ({ params }) => animals.remove(params.id))
   })
 )
-
-/** The handlers with the in-memory repository, for tests and database-less runs. */
-export const AnimalsHttpMemory = AnimalsHttp.pipe(Layer.provide(AnimalsRepository.layerMemory))

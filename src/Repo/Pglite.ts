@@ -28,7 +28,7 @@
  */
 import { PgClient } from "@effect/sql-pg"
 import { Mutex, PGlite } from "@electric-sql/pglite"
-import { Duration, Effect, Layer, Schema } from "effect"
+import { Duration, Effect, type Layer, Schema } from "effect"
 import type { SqlClient } from "effect/sql"
 import { ConnectionError, SqlError } from "effect/sql/SqlError"
 import * as Fs from "node:fs"
@@ -155,13 +155,13 @@ const isMemory = (dataDir: string | undefined): dataDir is undefined =>
 const open = Effect.fn("Pglite.open")(function*(options: PgliteOptions) {
   const { dataDir, templateDir } = options
   if (isMemory(dataDir)) {
-    const loadDataDir = templateDir === undefined
-      ? undefined
-      : new Blob([yield* Effect.try({
-        try: () => tarDirectory(templateDir),
-        catch: connectionError(`cannot read template ${templateDir}`)
-      })])
-    return yield* acquirePglite(loadDataDir === undefined ? {} : { loadDataDir }, "memory")
+    if (templateDir === undefined) return yield* acquirePglite({}, "in memory")
+    yield* checkTemplate(templateDir)
+    const tarball = yield* Effect.try({
+      try: () => tarDirectory(templateDir),
+      catch: connectionError(`cannot read template ${templateDir}`)
+    })
+    return yield* acquirePglite({ loadDataDir: new Blob([tarball]) }, "in memory")
   }
   yield* lockDataDir(dataDir)
   if (templateDir !== undefined) yield* copyTemplate(templateDir, dataDir)
@@ -177,25 +177,28 @@ const acquirePglite = (options: { readonly dataDir?: string; readonly loadDataDi
     (db) => Effect.promise(() => db.closed ? Promise.resolve() : db.close().catch(() => undefined))
   )
 
+/** A template must be initialised, and closed: an open one may be mid-write. */
+const checkTemplate = (templateDir: string): Effect.Effect<void, DataDirLocked | SqlError> => {
+  if (!Fs.existsSync(Path.join(templateDir, versionFile))) {
+    return Effect.fail(connectionError(`template ${templateDir} is not an initialised data directory`)(undefined))
+  }
+  const holder = readLockHolder(Path.join(templateDir, lockFileName))
+  return holder !== undefined && isAlive(holder, Path.resolve(templateDir))
+    ? Effect.fail(new DataDirLocked({ dataDir: templateDir, pid: holder }))
+    : Effect.void
+}
+
 /** Copies the template, `PG_VERSION` last: its presence marks a complete copy. */
 const copyTemplate = Effect.fn("Pglite.copyTemplate")(function*(templateDir: string, dataDir: string) {
   if (Fs.existsSync(Path.join(dataDir, versionFile))) return
-  if (!Fs.existsSync(Path.join(templateDir, versionFile))) {
-    return yield* connectionError(`template ${templateDir} is not an initialised data directory`)(undefined)
-  }
-  // A template that is open somewhere may be mid-write: refuse to copy it.
-  const holder = readLockHolder(Path.join(templateDir, lockFileName))
-  if (holder !== undefined && isAlive(holder, Path.resolve(templateDir))) {
-    return yield* new DataDirLocked({ dataDir: templateDir, pid: holder })
-  }
+  yield* checkTemplate(templateDir)
   const skip = new Set([lockFileName, versionFile].map((name) => Path.resolve(templateDir, name)))
-  yield* Effect.tryPromise({
-    try: async () => {
-      await Fs.promises.cp(templateDir, dataDir, {
-        recursive: true,
-        filter: (source) => !skip.has(Path.resolve(source))
-      })
-      await Fs.promises.copyFile(Path.join(templateDir, versionFile), Path.join(dataDir, versionFile))
+  // Synchronous on purpose: ~0.1 s at startup, where `fs.promises.cp` takes
+  // several times longer for the ~1000 small files.
+  yield* Effect.try({
+    try: () => {
+      Fs.cpSync(templateDir, dataDir, { recursive: true, filter: (source) => !skip.has(Path.resolve(source)) })
+      Fs.copyFileSync(Path.join(templateDir, versionFile), Path.join(dataDir, versionFile))
     },
     catch: connectionError(`cannot copy template ${templateDir} to ${dataDir}`)
   })
@@ -290,8 +293,11 @@ const DiscardAll = simpleQuery("DISCARD ALL")
 const lastReadyStatus = (data: Uint8Array): number | undefined => {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   let status: number | undefined
-  for (let offset = 0; offset + 5 <= data.length; offset += 1 + view.getInt32(offset + 1)) {
+  for (let offset = 0; offset + 5 <= data.length;) {
+    const length = view.getInt32(offset + 1)
+    if (length < 4) break
     if (data[offset] === 0x5a && offset + 5 < data.length) status = data[offset + 5]
+    offset += 1 + length
   }
   return status
 }
