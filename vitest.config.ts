@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/support/globalSetup.ts"],
     // Real servers and real databases: give slow machines room, never hang.
     testTimeout: 30_000,
     hookTimeout: 60_000,
