@@ -4,75 +4,20 @@
  * so clients (`HttpApiClient`) and the OpenAPI document derive from it alone.
  */
 import { Schema } from "effect"
-import { HttpApi, HttpApiEndpoint, HttpApiError, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, OpenApi } from "effect/http-api"
+import { HttpApi, HttpApiEndpoint, HttpApiError, HttpApiGroup, HttpApiMiddleware, OpenApi } from "effect/http-api"
+import { animalProblemExamples, animalsContract } from "./Animals/Animal.ts"
 import {
-  Animal,
-  AnimalAlreadyExists,
-  AnimalCreate,
-  AnimalId,
-  AnimalNotFound,
-  AnimalPatch,
-  animalProblemExamples
-} from "./Animals/Animal.ts"
-import { addProblemExamples, addRouterProblems, DatabaseUnavailable, MethodNotAllowed, RouteNotFound } from "./Errors.ts"
+  addProblemExamples,
+  addRouterProblems,
+  DatabaseUnavailable,
+  MethodNotAllowed,
+  PreconditionFailed,
+  RouteNotFound
+} from "./Errors.ts"
+import { makeResourceGroup } from "./Shared/ResourceApi.ts"
 
-/** A strong ETag made from the row version. */
-const ETag = Schema.String.annotate({ description: "Strong entity tag of this version of the resource", examples: ["\"1\""] })
-
-/** A single resource together with its ETag. */
-const WithETag = <S extends Schema.Top>(schema: S) => HttpApiSchema.WithHeaders(schema, { etag: ETag })
-
-const idParams = { id: AnimalId }
-
-/** Both media types RFC 7396 allows for a merge patch body. */
-const mergePatch = <S extends Schema.Top>(schema: S) => [
-  schema.pipe(HttpApiSchema.asJson({ contentType: "application/merge-patch+json" })),
-  schema
-] as const
-
-export class AnimalsApi extends HttpApiGroup.make("animals")
-  .add(
-    HttpApiEndpoint.get("list", "/", {
-      success: Schema.Array(Animal).annotate({ description: "Every animal, oldest first" }),
-      error: DatabaseUnavailable
-    }).annotate(OpenApi.Summary, "List animals"),
-    HttpApiEndpoint.post("create", "/", {
-      payload: AnimalCreate,
-      success: HttpApiSchema.WithHeaders(Animal.pipe(HttpApiSchema.status(201)), {
-        location: Schema.String.annotate({ description: "URL of the new animal", examples: ["/v1/animals/0b9d2c4e-7f1a-4e0b-9c1d-2a3b4c5d6e7f"] }),
-        etag: ETag
-      }),
-      error: [AnimalAlreadyExists, DatabaseUnavailable]
-    }).annotate(OpenApi.Summary, "Create an animal")
-      .annotate(OpenApi.Description, "The server generates the id unless the body carries one; an id that exists already is a 409."),
-    HttpApiEndpoint.get("get", "/:id", {
-      params: idParams,
-      success: WithETag(Animal),
-      error: [AnimalNotFound, DatabaseUnavailable]
-    }).annotate(OpenApi.Summary, "Get an animal"),
-    HttpApiEndpoint.put("replace", "/:id", {
-      params: idParams,
-      payload: AnimalCreate,
-      success: WithETag(Animal),
-      error: [AnimalNotFound, DatabaseUnavailable]
-    }).annotate(OpenApi.Summary, "Replace an animal")
-      .annotate(OpenApi.Description, "Full replacement: optional fields left out are removed. An id in the body must equal the path id."),
-    HttpApiEndpoint.patch("patch", "/:id", {
-      params: idParams,
-      payload: mergePatch(AnimalPatch),
-      success: WithETag(Animal),
-      error: [AnimalNotFound, DatabaseUnavailable]
-    }).annotate(OpenApi.Summary, "Update an animal (JSON Merge Patch)")
-      .annotate(OpenApi.Description, "RFC 7396: fields left out keep their value, `null` removes an optional field."),
-    HttpApiEndpoint.delete("delete", "/:id", {
-      params: idParams,
-      success: HttpApiSchema.NoContent,
-      error: [AnimalNotFound, DatabaseUnavailable]
-    }).annotate(OpenApi.Summary, "Delete an animal")
-  )
-  .prefix("/v1/animals")
-  .annotateMerge(OpenApi.annotations({ title: "Animals", description: "The animals living in the zoo" }))
-{}
+/** The animals collection: list, capabilities, create, get, replace, merge patch, delete. */
+export class AnimalsApi extends makeResourceGroup(animalsContract) {}
 
 const Health = Schema.Struct({
   status: Schema.Literals(["ok", "ready"]).annotate({ description: "`ok`: the process runs; `ready`: it can serve requests" })
@@ -110,6 +55,7 @@ export class Api extends HttpApi.make("zoo-api")
     }),
     new HttpApiError.InternalServerErrorProblem({}),
     DatabaseUnavailable.instance,
+    new PreconditionFailed({ detail: "The resource changed since that ETag", etag: "\"3\"" }),
     new MethodNotAllowed({ detail: "DELETE is not supported on /v1/animals", allow: ["GET", "HEAD", "POST", "OPTIONS"] })
   ])(spec)))
   .annotateMerge(OpenApi.annotations({

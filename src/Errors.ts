@@ -47,6 +47,15 @@ export class MethodNotAllowed extends HttpApiError.Problem<MethodNotAllowed>()("
   allow: Schema.Array(Schema.String).annotate({ description: "The methods this path supports" })
 }) {}
 
+/** `If-Match` named a version that is not the current one: someone else wrote first. */
+export class PreconditionFailed extends HttpApiError.Problem<PreconditionFailed>()("PreconditionFailed", {
+  type: problemType("precondition-failed"),
+  status: 412,
+  title: "Precondition Failed"
+}, {
+  etag: Schema.String.annotate({ description: "The current ETag of the resource", examples: ["\"3\""] })
+}) {}
+
 /** The database did not answer (down, unreachable, or too slow). Clients may retry. */
 export class DatabaseUnavailable extends HttpApiError.Problem<DatabaseUnavailable>()("DatabaseUnavailable", {
   type: problemType("database-unavailable"),

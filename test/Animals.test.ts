@@ -31,32 +31,33 @@ layer(TestLayer)("Animals handlers (typed client, in memory)", (it) => {
       assert.strictEqual(created.body.version, 1)
       const id = created.body.id
 
-      const fetched = yield* client.animals.get({ params: { id } })
+      const fetched = yield* client.animals.get({ params: { id }, headers: {} })
       assert.deepStrictEqual(fetched.body, created.body)
 
-      const list = yield* client.animals.list()
-      assert.isTrue(list.some((animal) => animal.id === id))
+      const list = yield* client.animals.list({ query: {} })
+      assert.isTrue(list.body.some((animal) => animal.id === id))
 
       const replaced = yield* client.animals.replace({
         params: { id },
+        headers: {},
         payload: { name: "Zara the Zebra", date_of_birth: "2017-03-03", species: "zebra", nickname: "Z" }
       })
       assert.strictEqual(replaced.body.nickname, "Z")
       assert.strictEqual(replaced.headers.etag, "\"2\"")
 
-      const patched = yield* client.animals.patch({ params: { id }, payload: { nickname: null } })
+      const patched = yield* client.animals.patch({ params: { id }, headers: {}, payload: { nickname: null } })
       assert.isUndefined(patched.body.nickname)
       assert.strictEqual(patched.body.name, "Zara the Zebra")
 
-      yield* client.animals.delete({ params: { id } })
-      const gone = yield* client.animals.get({ params: { id } }).pipe(Effect.flip)
+      yield* client.animals.delete({ params: { id }, headers: {} })
+      const gone = yield* client.animals.get({ params: { id }, headers: {} }).pipe(Effect.flip)
       assert.strictEqual(gone._tag, "AnimalNotFound")
     }))
 
   it.effect("the typed client sees domain problems as tagged errors", () =>
     Effect.gen(function*() {
       const client = yield* makeClient
-      const notFound = yield* client.animals.delete({ params: { id: missing } }).pipe(Effect.flip)
+      const notFound = yield* client.animals.delete({ params: { id: missing }, headers: {} }).pipe(Effect.flip)
       assert.strictEqual(notFound._tag, "AnimalNotFound")
       assert.deepInclude(notFound, { id: missing, status: 404 })
 

@@ -158,11 +158,16 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("HTTP: anim
       assert.strictEqual(item.headers.get("allow"), "GET, HEAD, PUT, PATCH, DELETE, OPTIONS")
     }))
 
-  it.effect("OPTIONS answers with Allow", () =>
+  it.effect("OPTIONS answers with Allow, and on the collection with its capabilities", () =>
     Effect.gen(function*() {
-      const response = yield* request("/v1/animals", { method: "OPTIONS" })
-      assert.strictEqual(response.status, 204)
-      assert.strictEqual(response.headers.get("allow"), "GET, HEAD, POST, OPTIONS")
+      const collection = yield* request("/v1/animals", { method: "OPTIONS" })
+      assert.strictEqual(collection.status, 200)
+      assert.strictEqual(collection.headers.get("allow"), "GET, HEAD, POST, OPTIONS")
+      assert.deepInclude(collection.json(), { default_page_size: 20, max_page_size: 100 })
+
+      const item = yield* request("/v1/animals/00000000-0000-4000-8000-000000000000", { method: "OPTIONS" })
+      assert.strictEqual(item.status, 204)
+      assert.strictEqual(item.headers.get("allow"), "GET, HEAD, PUT, PATCH, DELETE, OPTIONS")
     }))
 
   it.effect("HEAD answers like GET without a body", () =>

@@ -5,7 +5,9 @@
 import { Schema } from "effect"
 import { HttpApiError } from "effect/http-api"
 import { alreadyExists, notFound, resourceIdField } from "../Errors.ts"
-import { PastDate, Timestamp, Version } from "../Shared/Fields.ts"
+import { CalendarDate, PastDate, Timestamp, Version } from "../Shared/Fields.ts"
+import { filterQuery, type Filters } from "../Shared/Listing.ts"
+import { pageQuery } from "../Shared/ResourceApi.ts"
 
 export const AnimalId = Schema.String.check(Schema.isUUID()).pipe(
   Schema.brand("AnimalId"),
@@ -97,3 +99,54 @@ export const animalProblemExamples = [
   AnimalNotFound.of("0b9d2c4e-7f1a-4e0b-9c1d-2a3b4c5d6e7f"),
   AnimalAlreadyExists.of("0b9d2c4e-7f1a-4e0b-9c1d-2a3b4c5d6e7f")
 ]
+
+/** What a list of animals can be filtered by; the query string, SQL and memory layers all read this. */
+export const animalFilters = {
+  species: {
+    kind: "in",
+    column: "species",
+    schema: Species,
+    type: "species",
+    description: "Only these species (repeat the parameter for several)"
+  },
+  born_after: {
+    kind: "after",
+    column: "date_of_birth",
+    schema: CalendarDate,
+    type: "date",
+    description: "Born after this date (exclusive)"
+  },
+  born_before: {
+    kind: "before",
+    column: "date_of_birth",
+    schema: CalendarDate,
+    type: "date",
+    description: "Born before this date (exclusive)"
+  },
+  name: {
+    kind: "prefix",
+    column: "name",
+    schema: Schema.String.check(Schema.isMinLength(1)),
+    type: "string",
+    description: "Name starts with this text (case-insensitive)"
+  }
+} as const satisfies Filters
+
+export const animalSortFields = ["name", "date_of_birth", "created_at"] as const
+
+/** The animals collection as the shared resource contract sees it. */
+export const animalsContract = {
+  name: "animals",
+  singular: "animal",
+  description: "The animals living in the zoo",
+  Id: AnimalId,
+  Resource: Animal,
+  Create: AnimalCreate,
+  Patch: AnimalPatch,
+  query: { ...pageQuery(animalSortFields), ...filterQuery(animalFilters) },
+  NotFound: AnimalNotFound,
+  writeErrors: [AnimalAlreadyExists],
+  deleteErrors: [],
+  filters: animalFilters,
+  sortFields: animalSortFields
+} as const

@@ -9,6 +9,7 @@ import { AnimalsRepository } from "../../src/Animals/AnimalsRepository.ts"
 
 const elephant: AnimalCreate = { name: "Ellie Elephant", date_of_birth: "2010-10-10", species: "elephant" }
 const newId = () => globalThis.crypto.randomUUID() as AnimalId
+const firstHundred = { limit: 100, sort: { field: "created_at", descending: false }, after: undefined, filters: {} }
 
 export const animalsRepositoryContract = <E>(name: string, repositoryLayer: Layer.Layer<AnimalsRepository, E>) =>
   layer(repositoryLayer, { excludeTestServices: true })(`AnimalsRepository contract: ${name}`, (it) => {
@@ -39,7 +40,7 @@ export const animalsRepositoryContract = <E>(name: string, repositoryLayer: Laye
         const repository = yield* AnimalsRepository
         const first = yield* repository.create(elephant)
         const second = yield* repository.create({ ...elephant, name: "Second Elephant" })
-        const ids = (yield* repository.list()).map((animal) => animal.id)
+        const ids = (yield* repository.list(firstHundred)).items.map((animal) => animal.id)
         assert.isBelow(ids.indexOf(first.id), ids.indexOf(second.id))
         assert.isAtLeast(ids.indexOf(first.id), 0)
       }))
@@ -71,7 +72,7 @@ export const animalsRepositoryContract = <E>(name: string, repositoryLayer: Laye
         const animal = yield* repository.create(elephant)
         yield* repository.remove(animal.id)
         assert.strictEqual((yield* repository.findById(animal.id).pipe(Effect.flip))._tag, "AnimalNotFound")
-        assert.isFalse((yield* repository.list()).some((a) => a.id === animal.id))
+        assert.isFalse((yield* repository.list(firstHundred)).items.some((a) => a.id === animal.id))
       }))
 
     describe("an unknown id is AnimalNotFound everywhere", () => {

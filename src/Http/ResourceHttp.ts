@@ -1,0 +1,133 @@
+/**
+ * The handlers every collection shares, over its `ResourceRepository`:
+ * keyset pages with `Link` / `X-Total-Count` / `Last-Modified`, the
+ * capabilities document, conditional GET (304) and conditional writes (412).
+ */
+import { Effect } from "effect"
+import type { HttpServerRequest } from "effect/http"
+import { HttpApiError, HttpApiSchema } from "effect/http-api"
+import { type Capabilities, defaultPageSize, maxPageSize } from "../Shared/ResourceApi.ts"
+import { etagOf, httpDate, ifMatchVersions, noneMatchHit } from "../Shared/Http.ts"
+import { type CursorPayload, decodeCursor, encodeCursor, type Filters, parseSort } from "../Shared/Listing.ts"
+import type { ResourceRepository, Stored } from "../Shared/Repository.ts"
+
+const collectionAllow = "GET, HEAD, POST, OPTIONS"
+const itemAllow = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
+
+export interface ResourceDescription {
+  /** The collection's name and path segment. */
+  readonly name: string
+  readonly filters: Filters
+  readonly sortFields: ReadonlyArray<string>
+}
+
+const badRequest = (path: ReadonlyArray<string>, message: string) =>
+  new HttpApiError.BadRequestProblem({ detail: "Request validation failed", errors: [{ path, message }] })
+
+/** The query values of the filters only, without page controls or absent ones. */
+const filterValues = (filters: Filters, query: Readonly<Record<string, unknown>>) => {
+  const values: Record<string, unknown> = {}
+  for (const name of Object.keys(filters)) {
+    if (query[name] !== undefined) values[name] = query[name]
+  }
+  return values
+}
+
+/** The `next` link: the same query (filters, sort, limit) with the cursor after the last row. */
+const nextLink = (request: HttpServerRequest.HttpServerRequest, cursor: CursorPayload, limit: number) => {
+  const params = new URLSearchParams()
+  for (const [name, value] of Object.entries(cursor.filters)) {
+    for (const item of Array.isArray(value) ? value : [value]) params.append(name, String(item))
+  }
+  params.set("sort", cursor.sort)
+  params.set("limit", String(limit))
+  params.set("cursor", encodeCursor(cursor))
+  return `<${request.url.split("?", 1)[0]}?${params}>; rel="next"`
+}
+
+const single = <R extends Stored>(resource: R) =>
+  HttpApiSchema.withHeaders({ body: resource, headers: { etag: etagOf(resource), "last-modified": httpDate(resource.updated_at) } })
+
+export const makeResourceHandlers = <R extends Stored, Create extends { readonly id?: string | undefined }, Patch, NotFound, WriteError, DeleteError>(
+  description: ResourceDescription,
+  repository: ResourceRepository<R, Create, Patch, NotFound, WriteError, DeleteError>
+) => {
+  const capabilities: Capabilities = {
+    methods: collectionAllow.split(", "),
+    default_page_size: defaultPageSize,
+    max_page_size: maxPageSize,
+    filters: Object.entries(description.filters).map(([name, filter]) => ({
+      name,
+      type: filter.type,
+      repeatable: filter.kind === "in",
+      description: filter.description
+    })),
+    sort: description.sortFields.flatMap((field) => [field, `-${field}`])
+  }
+
+  return {
+    list: Effect.fnUntraced(function*({ query, request }: {
+      readonly query: { readonly limit?: number; readonly cursor?: string; readonly sort?: string }
+      readonly request: HttpServerRequest.HttpServerRequest
+    }) {
+      const limit = query.limit ?? defaultPageSize
+      const sort = query.sort ?? "created_at"
+      const filters = filterValues(description.filters, query)
+      let after: CursorPayload["after"] | undefined
+      if (query.cursor !== undefined) {
+        const cursor = decodeCursor(query.cursor)
+        if (cursor === undefined) return yield* badRequest(["query", "cursor"], "Expected a cursor from a next link")
+        // The cursor is a position in one ordering of one result set: another query cannot resume it.
+        if (cursor.sort !== sort || JSON.stringify(cursor.filters) !== JSON.stringify(filters)) {
+          return yield* badRequest(["query", "cursor"], "The cursor belongs to a different sort or filter")
+        }
+        after = cursor.after
+      }
+      const parsedSort = parseSort(sort)
+      const page = yield* repository.list({ limit, sort: parsedSort, after, filters })
+      const last = page.items.at(-1)
+      return HttpApiSchema.withHeaders({
+        body: page.items,
+        headers: {
+          "x-total-count": page.total,
+          ...(page.lastModified !== undefined && { "last-modified": httpDate(page.lastModified) }),
+          ...(page.hasMore && last !== undefined && {
+            link: nextLink(request, { sort, filters, after: { value: String((last as any)[parsedSort.field]), id: last.id } }, limit)
+          })
+        }
+      })
+    }),
+    capabilities: () => Effect.succeed(HttpApiSchema.withHeaders({ body: capabilities, headers: { allow: collectionAllow } })),
+    create: ({ payload }: { readonly payload: Create }) =>
+      Effect.map(repository.create(payload), (resource) =>
+        HttpApiSchema.withHeaders({
+          body: resource,
+          headers: {
+            location: `/v1/${description.name}/${resource.id}`,
+            etag: etagOf(resource),
+            "last-modified": httpDate(resource.updated_at)
+          }
+        })),
+    get: ({ params, headers }: { readonly params: { readonly id: string }; readonly headers: { readonly "if-none-match"?: string } }) =>
+      Effect.map(repository.findById(params.id), (resource) =>
+        noneMatchHit(headers["if-none-match"], etagOf(resource))
+          ? HttpApiSchema.withHeaders({ body: undefined, headers: { etag: etagOf(resource) } })
+          : single(resource)),
+    options: () => Effect.succeed(HttpApiSchema.withHeaders({ body: undefined, headers: { allow: itemAllow } })),
+    replace: ({ params, headers, payload }: {
+      readonly params: { readonly id: string }
+      readonly headers: { readonly "if-match"?: string }
+      readonly payload: Create
+    }) =>
+      payload.id !== undefined && payload.id !== params.id
+        ? Effect.fail(badRequest(["payload", "id"], `Expected the path id ${params.id}, got ${payload.id}`))
+        : Effect.map(repository.replace(params.id, payload, ifMatchVersions(headers["if-match"])), single),
+    patch: ({ params, headers, payload }: {
+      readonly params: { readonly id: string }
+      readonly headers: { readonly "if-match"?: string }
+      readonly payload: Patch
+    }) => Effect.map(repository.patch(params.id, payload, ifMatchVersions(headers["if-match"])), single),
+    delete: ({ params, headers }: { readonly params: { readonly id: string }; readonly headers: { readonly "if-match"?: string } }) =>
+      repository.remove(params.id, ifMatchVersions(headers["if-match"]))
+  }
+}
