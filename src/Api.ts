@@ -11,6 +11,7 @@ import {
   addRouterProblems,
   DatabaseUnavailable,
   MethodNotAllowed,
+  NotAcceptable,
   PreconditionFailed,
   RouteNotFound
 } from "./Errors.ts"
@@ -43,7 +44,7 @@ export class Api extends HttpApi.make("zoo-api")
   .annotate(HttpApi.ParseOptions, { errors: "all" })
   // The document says `additionalProperties: false`; decoding agrees by rejecting unknown fields.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
-  .annotate(HttpApi.AdditionalSchemas, [RouteNotFound, MethodNotAllowed])
+  .annotate(HttpApi.AdditionalSchemas, [RouteNotFound, MethodNotAllowed, NotAcceptable])
   .annotate(OpenApi.Transform, (spec) => addRouterProblems(addProblemExamples([
     ...animalProblemExamples,
     new HttpApiError.BadRequestProblem({

@@ -65,6 +65,12 @@ export class DatabaseUnavailable extends HttpApiError.Problem<DatabaseUnavailabl
   static readonly instance = new DatabaseUnavailable({ detail: "The database is not available; try again shortly" })
 }
 
+export class NotAcceptable extends HttpApiError.Problem<NotAcceptable>()("NotAcceptable", {
+  type: problemType("not-acceptable"),
+  status: 406,
+  title: "Not Acceptable"
+}) {}
+
 /** The title for statuses whose problem carries nothing but its status (RFC 9457 `about:blank`). */
 export const statusTitles: Readonly<Record<number, string>> = {
   400: "Bad Request",
@@ -85,8 +91,9 @@ export const statusTitles: Readonly<Record<number, string>> = {
 
 /**
  * Documents the problems the router answers with by itself, for paths and
- * methods no operation declares: an unknown path (404) and a known path with
- * a method it does not serve (405, with `Allow`).
+ * methods no operation declares: an unknown path (404), a known path with a
+ * method it does not serve (405, with `Allow`), an `Accept` without JSON
+ * (406) and a body that is not JSON (415).
  */
 export const addRouterProblems = (spec: Record<string, any>): Record<string, any> => {
   const problem = (ref: string, description: string, example: unknown, headers?: Record<string, unknown>) => ({
@@ -94,6 +101,16 @@ export const addRouterProblems = (spec: Record<string, any>): Record<string, any
     ...(headers && { headers }),
     content: { "application/problem+json": { schema: { $ref: `#/components/schemas/${ref}` }, example } }
   })
+  spec.components.schemas.UnsupportedMediaTypeEncoded = {
+    type: "object",
+    properties: {
+      type: { type: "string" },
+      title: { type: "string" },
+      status: { type: "number", enum: [415] },
+      detail: { type: "string" }
+    },
+    required: ["type"]
+  }
   spec.components.responses = {
     ...spec.components.responses,
     RouteNotFound: problem("RouteNotFoundEncoded", "No resource exists at this path", {
@@ -101,6 +118,17 @@ export const addRouterProblems = (spec: Record<string, any>): Record<string, any
       title: "Not Found",
       status: 404,
       detail: "No resource at /v1/giraffes"
+    }),
+    NotAcceptable: problem("NotAcceptableEncoded", "`Accept` excludes JSON; this problem is sent as JSON anyway", {
+      type: "/problems/not-acceptable",
+      title: "Not Acceptable",
+      status: 406,
+      detail: "This resource is only available as application/json"
+    }),
+    UnsupportedMediaType: problem("UnsupportedMediaTypeEncoded", "A body that is not JSON (or merge-patch JSON where allowed)", {
+      type: "about:blank",
+      title: "Unsupported Media Type",
+      status: 415
     }),
     MethodNotAllowed: problem("MethodNotAllowedEncoded", "The path exists but does not support this method", {
       type: "/problems/method-not-allowed",

@@ -112,6 +112,19 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("HTTP: anim
       assert.deepInclude(response.json(), { status: 415, title: "Unsupported Media Type" })
     }))
 
+  it.effect("an Accept without JSON is a 406 problem, sent as JSON anyway", () =>
+    Effect.gen(function*() {
+      const refused = yield* request("/v1/animals", { headers: { accept: "text/html" } })
+      assert.strictEqual(refused.status, 406)
+      assert.strictEqual(refused.headers.get("content-type"), problemJson)
+      assert.deepInclude(refused.json(), { status: 406, type: "/problems/not-acceptable" })
+      const zeroQuality = yield* request("/v1/animals", { headers: { accept: "text/html, application/json;q=0" } })
+      assert.strictEqual(zeroQuality.status, 406)
+      for (const accept of ["application/json", "*/*", "text/html, application/*;q=0.5", "application/problem+json"]) {
+        assert.strictEqual((yield* request("/v1/animals", { headers: { accept } })).status, 200, accept)
+      }
+    }))
+
   it.effect("an unknown id is a 404 problem on GET, PUT, PATCH and DELETE", () =>
     Effect.gen(function*() {
       const path = "/v1/animals/00000000-0000-4000-8000-000000000000"

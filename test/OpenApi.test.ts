@@ -62,6 +62,8 @@ describe("OpenAPI document", () => {
     assert.isDefined(spec.components.responses.MethodNotAllowed.headers.Allow)
     assert.isDefined(spec.components.schemas.MethodNotAllowedEncoded)
     assert.strictEqual(spec.components.responses.RouteNotFound.content["application/problem+json"].example.status, 404)
+    assert.strictEqual(spec.components.responses.NotAcceptable.content["application/problem+json"].example.status, 406)
+    assert.strictEqual(spec.components.responses.UnsupportedMediaType.content["application/problem+json"].example.status, 415)
   })
 
   it("documents 201 with Location and ETag on POST", () => {

@@ -16,7 +16,7 @@ import {
 } from "effect/http"
 import * as FindMyWay from "effect/http/FindMyWay"
 import { HttpApi, type HttpApiGroup } from "effect/http-api"
-import { MethodNotAllowed, RouteNotFound, statusTitles } from "../Errors.ts"
+import { MethodNotAllowed, NotAcceptable, RouteNotFound, statusTitles } from "../Errors.ts"
 
 /**
  * The methods each path of the API serves, derived from the contract itself,
@@ -71,6 +71,32 @@ const asProblem = (response: HttpServerResponse.HttpServerResponse) => {
 const encodeProblem = (problem: RouteNotFound | MethodNotAllowed) =>
   HttpServerRespondable.toResponse(problem)
 
+/** Media ranges under which we can answer: every API response is JSON. */
+const jsonRanges = new Set(["*/*", "application/*", "application/json", "application/problem+json", "application/merge-patch+json"])
+
+/**
+ * True when an `Accept` header rules JSON out (RFC 9110 §12.5.1). No header,
+ * or any range that covers JSON with a non-zero quality, is fine.
+ */
+export const excludesJson = (accept: string | undefined): boolean => {
+  if (accept === undefined || accept.includes("json") || accept.includes("*/*")) {
+    // Fast path; a `q=0` on a JSON range still has to be read below.
+    if (accept === undefined || !accept.includes("q=0")) return false
+  }
+  return !accept.split(",").some((part) => {
+    const [range, ...parameters] = part.split(";").map((piece) => piece.trim().toLowerCase())
+    const quality = parameters.find((parameter) => parameter.startsWith("q="))
+    return jsonRanges.has(range!) && (quality === undefined || Number(quality.slice(2)) > 0)
+  })
+}
+
+const notAcceptable = HttpServerRespondable.toResponse(
+  new NotAcceptable({ detail: "This resource is only available as application/json" })
+)
+
+/** Everything but the HTML docs page and its scripts answers JSON. */
+const answersJson = (url: string) => !url.startsWith("/docs")
+
 const isRouteNotFound = (cause: Cause.Cause<unknown>): boolean => {
   const failure = Cause.findErrorOption(cause)
   return failure._tag === "Some" && HttpServerError.isHttpServerError(failure.value) &&
@@ -99,15 +125,17 @@ export const problemsMiddleware = (allowFor: (url: string) => string | undefined
 
   return HttpRouter.middleware(
     (httpEffect): Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpServerRequest.HttpServerRequest> =>
-      httpEffect.pipe(
-        Effect.catchCause((cause) => {
-          if (isRouteNotFound(cause)) return Effect.flatMap(HttpServerRequest.HttpServerRequest, routeNotFound)
-          if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
-          // A defect: the client learns nothing but the status; the log gets the cause.
-          return Effect.as(Effect.logError("Unhandled error while serving the request", cause), problemResponse(500, {}))
-        }),
-        Effect.map(asProblem)
-      ),
+      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+        answersJson(request.url) && excludesJson(request.headers.accept)
+          ? notAcceptable
+          : httpEffect.pipe(
+            Effect.catchCause((cause) => {
+              if (isRouteNotFound(cause)) return routeNotFound(request)
+              if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+              // A defect: the client learns nothing but the status; the log gets the cause.
+              return Effect.as(Effect.logError("Unhandled error while serving the request", cause), problemResponse(500, {}))
+            })
+          )).pipe(Effect.map(asProblem)),
     { global: true }
   )
 }
