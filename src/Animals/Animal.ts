@@ -145,7 +145,8 @@ export const animalsContract = {
   Patch: AnimalPatch,
   query: { ...pageQuery(animalSortFields), ...filterQuery(animalFilters) },
   NotFound: AnimalNotFound,
-  writeErrors: [AnimalAlreadyExists],
+  IdTaken: AnimalAlreadyExists,
+  writeErrors: [],
   deleteErrors: [],
   filters: animalFilters,
   sortFields: animalSortFields

@@ -10,7 +10,7 @@ import { Animal, AnimalAlreadyExists, type AnimalCreate, animalFilters, AnimalNo
 
 export class AnimalsRepository extends Context.Service<
   AnimalsRepository,
-  ResourceRepository<Animal, AnimalCreate, AnimalPatch, AnimalNotFound, AnimalAlreadyExists, never>
+  ResourceRepository<Animal, AnimalCreate, AnimalPatch, AnimalNotFound, AnimalAlreadyExists, never, never>
 >()("zoo-api/Animals/AnimalsRepository") {
   /** PostgreSQL or PGlite through `SqlClient`. */
   static readonly layer = Layer.effect(
@@ -30,7 +30,7 @@ export class AnimalsRepository extends Context.Service<
           nickname: input.nickname ?? null
         }),
         notFound: AnimalNotFound.of,
-        onUniqueViolation: (_constraint, id) => AnimalAlreadyExists.of(id)
+        idTaken: AnimalAlreadyExists.of
       }),
       AnimalsRepository.of
     )
@@ -43,6 +43,6 @@ export class AnimalsRepository extends Context.Service<
       filters: animalFilters,
       fields: ({ id: _id, ...fields }: AnimalCreate) => fields,
       notFound: AnimalNotFound.of,
-      onUniqueViolation: (_constraint, id) => AnimalAlreadyExists.of(id)
+      idTaken: AnimalAlreadyExists.of
     })))
 }

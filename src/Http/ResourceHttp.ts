@@ -48,9 +48,17 @@ const nextLink = (request: HttpServerRequest.HttpServerRequest, cursor: CursorPa
 const single = <R extends Stored>(resource: R) =>
   HttpApiSchema.withHeaders({ body: resource, headers: { etag: etagOf(resource), "last-modified": httpDate(resource.updated_at) } })
 
-export const makeResourceHandlers = <R extends Stored, Create extends { readonly id?: string | undefined }, Patch, NotFound, WriteError, DeleteError>(
+export const makeResourceHandlers = <
+  R extends Stored,
+  Create extends { readonly id?: string | undefined },
+  Patch,
+  NotFound,
+  IdTaken,
+  WriteError,
+  DeleteError
+>(
   description: ResourceDescription,
-  repository: ResourceRepository<R, Create, Patch, NotFound, WriteError, DeleteError>
+  repository: ResourceRepository<R, Create, Patch, NotFound, IdTaken, WriteError, DeleteError>
 ) => {
   const capabilities: Capabilities = {
     methods: collectionAllow.split(", "),

@@ -11,7 +11,7 @@ import { applyMergePatch } from "../Shared/MergePatch.ts"
 import type { ExpectedVersions, ListRequest, ResourceRepository, Stored } from "../Shared/Repository.ts"
 import { etagOf } from "../Shared/Http.ts"
 
-export interface MemoryResourceOptions<R extends Stored, Create, NotFound, WriteError, DeleteError> {
+export interface MemoryResourceOptions<R extends Stored, Create, NotFound, IdTaken, WriteError, DeleteError> {
   readonly collection: string
   readonly filters: Filters
   /** The writable fields of a create or a replacement (no id). */
@@ -19,7 +19,9 @@ export interface MemoryResourceOptions<R extends Stored, Create, NotFound, Write
   readonly notFound: (id: string) => NotFound
   /** Unique keys besides the id, named like their SQL constraints. */
   readonly uniqueKeys?: ReadonlyArray<{ readonly constraint: string; readonly key: (resource: Omit<R, keyof Stored>) => unknown }>
-  readonly onUniqueViolation: (constraint: string, id: string) => WriteError
+  /** A create named an id that exists. */
+  readonly idTaken: (id: string) => IdTaken
+  readonly onUniqueViolation?: ((constraint: string) => WriteError) | undefined
   /** Checks references a write makes (e.g. to another collection). */
   readonly checkReferences?: (fields: Omit<R, keyof Stored>) => Effect.Effect<void, WriteError>
   /** Refuses a delete while the resource is referenced. */
@@ -52,9 +54,12 @@ export const makeMemoryRepository = <
   Create extends { readonly id?: string | undefined },
   Patch extends Record<string, unknown>,
   NotFound,
+  IdTaken,
   WriteError = never,
   DeleteError = never
->(options: MemoryResourceOptions<R, Create, NotFound, WriteError, DeleteError>): ResourceRepository<R, Create, Patch, NotFound, WriteError, DeleteError> => {
+>(
+  options: MemoryResourceOptions<R, Create, NotFound, IdTaken, WriteError, DeleteError>
+): ResourceRepository<R, Create, Patch, NotFound, IdTaken, WriteError, DeleteError> => {
   const rows = new Map<string, R>()
   let lastModified: string | undefined
   const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
@@ -82,9 +87,9 @@ export const makeMemoryRepository = <
    * Checks and stores in one synchronous step, like the single SQL statement
    * it stands for: no other fiber can write in between.
    */
-  const store = (fields: Omit<R, keyof Stored>, stored: Stored) => {
+  const store = (fields: Omit<R, keyof Stored>, stored: Stored): Effect.Effect<R, WriteError> => {
     const duplicate = duplicateKey(fields, stored.id)
-    if (duplicate) return Effect.fail(options.onUniqueViolation(duplicate.constraint, stored.id))
+    if (duplicate) return Effect.fail(options.onUniqueViolation!(duplicate.constraint))
     const row = { ...fields, ...stored } as unknown as R
     rows.set(row.id, row)
     lastModified = stored.updated_at
@@ -132,9 +137,9 @@ export const makeMemoryRepository = <
         yield* options.checkReferences?.(fields) ?? Effect.void
         const id = input.id ?? globalThis.crypto.randomUUID()
         const timestamp = yield* now
-        return yield* Effect.suspend(() =>
+        return yield* Effect.suspend((): Effect.Effect<R, IdTaken | WriteError> =>
           rows.has(id)
-            ? Effect.fail(options.onUniqueViolation(`${options.collection}_pkey`, id))
+            ? Effect.fail(options.idTaken(id))
             : store(fields, { id, created_at: timestamp, updated_at: timestamp, version: 1 })
         )
       }).pipe(Effect.withSpan(span("create"))),

@@ -13,7 +13,7 @@ import type { Filters } from "../Shared/Listing.ts"
 import type { ExpectedVersions, ListRequest, ResourceRepository, Stored } from "../Shared/Repository.ts"
 import { etagOf } from "../Shared/Http.ts"
 
-export interface SqlResourceOptions<R extends Stored, Create, NotFound, WriteError, DeleteError> {
+export interface SqlResourceOptions<R extends Stored, Create, NotFound, IdTaken, WriteError, DeleteError> {
   /** Table name; also the collection's key in `collection_changes`. */
   readonly table: string
   /** Decodes a row (NULL columns dropped) into the resource. */
@@ -28,8 +28,10 @@ export interface SqlResourceOptions<R extends Stored, Create, NotFound, WriteErr
   /** The full row for a create or a replacement: optional fields left out become NULL. */
   readonly toRow: (input: Create) => Record<string, unknown>
   readonly notFound: (id: string) => NotFound
-  /** A unique constraint was violated by a write. */
-  readonly onUniqueViolation: (constraint: string, id: string) => WriteError
+  /** A create named an id that exists (the `<table>_pkey` constraint). */
+  readonly idTaken: (id: string) => IdTaken
+  /** Another unique constraint was violated by a write (a unique field taken). */
+  readonly onUniqueViolation?: ((constraint: string) => WriteError) | undefined
   /** A foreign key (or check) failed on a write: a reference to something that does not exist. */
   readonly onWriteConstraint?: () => WriteError
   /** A foreign key refused a delete: the resource is still referenced. */
@@ -99,9 +101,10 @@ export const makeSqlRepository = Effect.fnUntraced(function*<
   Create extends { readonly id?: string | undefined },
   Patch extends Record<string, unknown>,
   NotFound,
+  IdTaken,
   WriteError = never,
   DeleteError = never
->(options: SqlResourceOptions<R, Create, NotFound, WriteError, DeleteError>) {
+>(options: SqlResourceOptions<R, Create, NotFound, IdTaken, WriteError, DeleteError>) {
   const sql = yield* SqlClient.SqlClient
   const { table, filters } = options
   const span = (name: string) => `${capitalize(table)}Repository.${name}`
@@ -115,8 +118,18 @@ export const makeSqlRepository = Effect.fnUntraced(function*<
   ].join(", "))
   const decode = Schema.decodeUnknownEffect(options.Resource)
   const decodeRows = (rows: ReadonlyArray<Record<string, unknown>>) => Effect.forEach(rows, (row) => decode(withoutNulls(row)))
-  const writeErrors = (id: string) =>
-    mapSqlError<WriteError>({ unique: (constraint) => options.onUniqueViolation(constraint, id), constraint: options.onWriteConstraint })
+  const primaryKey = `${table}_pkey`
+  const writeErrors = mapSqlError<WriteError>({ unique: options.onUniqueViolation, constraint: options.onWriteConstraint })
+  const createErrors = (id: string) =>
+    mapSqlError<IdTaken | WriteError>({
+      unique: (constraint) => constraint === primaryKey ? options.idTaken(id) : uniqueViolation(constraint),
+      constraint: options.onWriteConstraint
+    })
+  /** Only a create can take a primary key; other unique constraints are the resource's own. */
+  const uniqueViolation = (constraint: string): WriteError => {
+    if (options.onUniqueViolation === undefined) throw new Error(`Unexpected unique violation on ${constraint}`)
+    return options.onUniqueViolation(constraint)
+  }
   const readErrors = mapSqlError()
 
   /** A sort column as compared: text by code point, so SQL and memory order alike. */
@@ -200,12 +213,12 @@ export const makeSqlRepository = Effect.fnUntraced(function*<
     Effect.flatMap(
       sql`UPDATE ${tableName} SET ${sql.update(row)} WHERE id = ${id} AND ${versionCondition(expected)} RETURNING ${columns}`.pipe(
         Effect.flatMap(decodeRows),
-        writeErrors(id)
+        writeErrors
       ),
       (rows) => rows.length === 0 ? explainMiss(id) : Effect.succeed(rows[0]!)
     )
 
-  const repository: ResourceRepository<R, Create, Patch, NotFound, WriteError, DeleteError> = {
+  const repository: ResourceRepository<R, Create, Patch, NotFound, IdTaken, WriteError, DeleteError> = {
     list,
     findById,
     create: Effect.fn(span("create"))(function*(input: Create) {
@@ -214,7 +227,7 @@ export const makeSqlRepository = Effect.fnUntraced(function*<
       const rows = yield* sql`INSERT INTO ${tableName} ${sql.insert({ ...options.toRow(input), id })} RETURNING ${columns}`.pipe(
         Effect.flatMap(decodeRows),
         // The database decides duplicates (a unique index), atomically: no read-then-write race.
-        writeErrors(id)
+        createErrors(id)
       )
       return rows[0]!
     }),

@@ -40,11 +40,15 @@ export interface Page<R> {
  */
 export type ExpectedVersions = ReadonlyArray<number> | undefined
 
-export interface ResourceRepository<R extends Stored, Create, Patch, NotFound, WriteError, DeleteError> {
+/**
+ * `IdTaken`: a create with a client id that exists. `WriteError`: what any
+ * write can hit (a unique field taken, a reference to nothing).
+ */
+export interface ResourceRepository<R extends Stored, Create, Patch, NotFound, IdTaken, WriteError, DeleteError> {
   readonly list: (request: ListRequest) => Effect.Effect<Page<R>, DatabaseUnavailable>
   readonly findById: (id: string) => Effect.Effect<R, NotFound | DatabaseUnavailable>
   /** Stores a new resource; the id is generated unless the body carries one. */
-  readonly create: (input: Create) => Effect.Effect<R, WriteError | DatabaseUnavailable>
+  readonly create: (input: Create) => Effect.Effect<R, IdTaken | WriteError | DatabaseUnavailable>
   /** Replaces every writable field; optional fields left out are removed. */
   readonly replace: (
     id: string,

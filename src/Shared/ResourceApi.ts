@@ -69,6 +69,7 @@ export interface ResourceContract<
   Patch extends Schema.Top,
   Query extends Schema.Struct.Fields,
   NotFound extends Schema.Top,
+  IdTaken extends Schema.Top,
   WriteErrors extends ReadonlyArray<Schema.Top>,
   DeleteErrors extends ReadonlyArray<Schema.Top>
 > {
@@ -84,7 +85,9 @@ export interface ResourceContract<
   /** Filters, sort and page fields of the list's query string. */
   readonly query: Query
   readonly NotFound: NotFound
-  /** Problems of create, replace and patch beyond not-found (conflicts, unknown references). */
+  /** A create named an id that exists (409). */
+  readonly IdTaken: IdTaken
+  /** Problems of create, replace and patch beyond not-found (unique fields taken, unknown references). */
   readonly writeErrors: WriteErrors
   /** Problems of delete beyond not-found (e.g. still referenced). */
   readonly deleteErrors: DeleteErrors
@@ -99,9 +102,10 @@ export const makeResourceGroup = <
   Patch extends Schema.Top,
   Query extends Schema.Struct.Fields,
   NotFound extends Schema.Top,
+  IdTaken extends Schema.Top,
   const WriteErrors extends ReadonlyArray<Schema.Top>,
   const DeleteErrors extends ReadonlyArray<Schema.Top>
->(contract: ResourceContract<Name, Id, Resource, Create, Patch, Query, NotFound, WriteErrors, DeleteErrors>) => {
+>(contract: ResourceContract<Name, Id, Resource, Create, Patch, Query, NotFound, IdTaken, WriteErrors, DeleteErrors>) => {
   const { NotFound, Resource, singular } = contract
   const params = { id: contract.Id }
   const single = HttpApiSchema.WithHeaders(Resource, { etag: ETag, "last-modified": LastModified })
@@ -128,7 +132,7 @@ export const makeResourceGroup = <
           "last-modified": LastModified
         }),
         // @ts-expect-error the stream-free check on `error` cannot resolve type parameters; every resource passes problem classes
-        error: [...contract.writeErrors, DatabaseUnavailable]
+        error: [contract.IdTaken, ...contract.writeErrors, DatabaseUnavailable]
       }).annotate(OpenApi.Summary, `Create ${article(singular)}`)
         .annotate(OpenApi.Description, "The server generates the id unless the body carries one; an id that exists already is a 409."),
       HttpApiEndpoint.get("get", "/:id", {
