@@ -4,10 +4,11 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
+import * as Config from "../src/Config.ts"
 import * as Database from "../src/Repo/Database.ts"
 
-Layer.build(Database.layer).pipe(
+Config.load.pipe(
+  Effect.flatMap((config) => Effect.scoped(Layer.build(Database.layer(config)))),
   Effect.andThen(Effect.logInfo("Migrations applied")),
-  Effect.scoped,
   NodeRuntime.runMain
 )

@@ -5,7 +5,7 @@
  */
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiError, HttpApiGroup, HttpApiMiddleware, OpenApi } from "effect/http-api"
-import { animalProblemExamples, animalsContract } from "./Animals/Animal.ts"
+import { animalsContract } from "./Animals/Animal.ts"
 import {
   addProblemExamples,
   addRouterProblems,
@@ -15,10 +15,27 @@ import {
   PreconditionFailed,
   RouteNotFound
 } from "./Errors.ts"
+import { habitatProblemExamples, habitatsContract } from "./Habitats/Habitat.ts"
+import { makeLinkEndpoints, makeMembersEndpoint } from "./Shared/RelationApi.ts"
 import { makeResourceGroup } from "./Shared/ResourceApi.ts"
+import { zookeeperProblemExamples, zookeepersContract } from "./Zookeepers/Zookeeper.ts"
 
 /** The animals collection: list, capabilities, create, get, replace, merge patch, delete. */
 export class AnimalsApi extends makeResourceGroup(animalsContract) {}
+
+/** The habitats collection, and the animals living in each habitat. */
+export class HabitatsApi extends makeResourceGroup(habitatsContract).add(
+  makeMembersEndpoint("listAnimals", habitatsContract, animalsContract, "habitat_id")
+) {}
+
+/** The zookeepers collection, and the animals in each one's care: listed, assigned, unassigned. */
+export class ZookeepersApi extends makeResourceGroup(zookeepersContract).add(
+  makeMembersEndpoint("listAnimals", zookeepersContract, animalsContract, "zookeeper_id"),
+  ...makeLinkEndpoints({
+    link: { name: "assignAnimal", summary: "Put an animal in a zookeeper's care" },
+    unlink: { name: "unassignAnimal", summary: "Take an animal out of a zookeeper's care" }
+  }, zookeepersContract, { ...animalsContract, param: "animal_id" })
+) {}
 
 const Health = Schema.Struct({
   status: Schema.Literals(["ok", "ready"]).annotate({ description: "`ok`: the process runs; `ready`: it can serve requests" })
@@ -38,6 +55,8 @@ export class SystemApi extends HttpApiGroup.make("system", { topLevel: true })
 
 export class Api extends HttpApi.make("zoo-api")
   .add(AnimalsApi)
+  .add(HabitatsApi)
+  .add(ZookeepersApi)
   .add(SystemApi)
   // Every endpoint answers schema failures with a 400 problem listing each issue.
   .middleware(HttpApiMiddleware.ProblemDetails)
@@ -46,7 +65,11 @@ export class Api extends HttpApi.make("zoo-api")
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
   .annotate(HttpApi.AdditionalSchemas, [RouteNotFound, MethodNotAllowed, NotAcceptable])
   .annotate(OpenApi.Transform, (spec) => addRouterProblems(addProblemExamples([
-    ...animalProblemExamples,
+    ...animalsContract.problemExamples,
+    ...habitatsContract.problemExamples,
+    ...zookeepersContract.problemExamples,
+    ...habitatProblemExamples,
+    ...zookeeperProblemExamples,
     new HttpApiError.BadRequestProblem({
       detail: "Request validation failed",
       errors: [
@@ -63,7 +86,7 @@ export class Api extends HttpApi.make("zoo-api")
     title: "Zoo API",
     version: "1.0.0",
     description: [
-      "The animals of a zoo. Every error is an RFC 9457 problem (`application/problem+json`);",
+      "The animals, habitats and zookeepers of a zoo. Every error is an RFC 9457 problem (`application/problem+json`);",
       "a 400 lists every problem found in the request, each with its path.",
       "An unknown path answers 404 and a known path with an unsupported method answers 405 with an `Allow` header",
       "(see the `RouteNotFound` and `MethodNotAllowed` responses); an unexpected failure answers 500 with no detail."

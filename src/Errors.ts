@@ -8,25 +8,74 @@
  */
 import { Schema } from "effect"
 import { HttpApiError } from "effect/http-api"
+import { article, capitalize } from "./Shared/Text.ts"
 
 /** Problem `type` URIs are relative references, resolved against the API's own origin. */
-const problemType = <const Slug extends string>(slug: Slug) => `/problems/${slug}` as const
-
-/** Declarations shared by the resources: one `type` per resource and failure, so clients can tell them apart. */
-export const notFound = <const Resource extends string>(resource: Resource) => ({
-  type: problemType(`${resource}-not-found`),
-  status: 404,
-  title: "Resource not found"
-}) as const
-
-export const alreadyExists = <const Resource extends string>(resource: Resource) => ({
-  type: problemType(`${resource}-already-exists`),
-  status: 409,
-  title: "Resource already exists"
-}) as const
+export const problemType = <const Slug extends string>(slug: Slug) => `/problems/${slug}` as const
 
 /** The extension every problem about one resource carries: which id it was about. */
 export const resourceIdField = { id: Schema.String.annotate({ description: "The id the request named" }) }
+
+/**
+ * A problem about one resource, named by its id: a class whose `of(id)`
+ * makes the instance, detail included, so repositories can pass `of` around.
+ */
+export const ResourceProblem = <const Tag extends string, const Type extends string, const Status extends number>(
+  tag: Tag,
+  declaration: HttpApiError.ProblemDeclaration<Type, Status>,
+  detail: (id: string) => string
+) => {
+  class Problem extends HttpApiError.Problem<Problem>()(tag, declaration, resourceIdField) {
+    static readonly of = (id: string) => new Problem({ id, detail: detail(id) })
+  }
+  return Problem
+}
+
+/** No resource of the collection has the id (404). `resource` is singular: `animal`. */
+export const NotFoundProblem = <const Tag extends string, const Resource extends string>(tag: Tag, resource: Resource) =>
+  ResourceProblem(tag, {
+    type: problemType(`${resource}-not-found`),
+    status: 404,
+    title: "Resource not found"
+  }, (id) => `No ${resource} has the id ${id}`)
+
+/** A create named an id that is taken (409). */
+export const AlreadyExistsProblem = <const Tag extends string, const Resource extends string>(tag: Tag, resource: Resource) =>
+  ResourceProblem(tag, {
+    type: problemType(`${resource}-already-exists`),
+    status: 409,
+    title: "Resource already exists"
+  }, (id) => `${capitalize(article(resource))} with the id ${id} already exists`)
+
+/** A write referred to a resource, by id, that does not exist (422): the request is well-formed but cannot be carried out. */
+export const UnknownReferenceProblem = <const Tag extends string, const Resource extends string>(tag: Tag, resource: Resource) =>
+  ResourceProblem(tag, {
+    type: problemType(`unknown-${resource}`),
+    status: 422,
+    title: "Referenced resource not found"
+  }, (id) => `No ${resource} has the id ${id}`)
+
+/**
+ * A write gave a unique field a value another resource holds (409). The
+ * problem names the field and carries the value.
+ */
+export const FieldTakenProblem = <const Tag extends string, const Resource extends string, const Field extends string>(
+  tag: Tag,
+  resource: Resource,
+  field: Field
+) => {
+  class Taken extends HttpApiError.Problem<Taken>()(tag, {
+    type: problemType(`${resource}-${field}-taken`),
+    status: 409,
+    title: "Value already taken"
+  }, {
+    field: Schema.Literal(field).annotate({ description: "The unique field" }),
+    value: Schema.String.annotate({ description: "The value the request gave it" })
+  }) {
+    static readonly of = (value: string) => new Taken({ field, value, detail: `Another ${resource} has the ${field} ${value}` })
+  }
+  return Taken
+}
 
 // ---------------------------------------------------------------------------
 // Problems the HTTP layer produces by itself (unknown path, wrong method, ...).
@@ -143,8 +192,9 @@ export const addRouterProblems = (spec: Record<string, any>): Record<string, any
 
 /**
  * Adds a response example to every `application/problem+json` response whose
- * schema is one of the given problems. Effect's generator drops class-level
- * examples, so this runs as an `OpenApi.Transform` over the finished document.
+ * schema is one of the given problems, or named examples when it is any of
+ * several. Effect's generator drops class-level examples, so this runs as an
+ * `OpenApi.Transform` over the finished document.
  */
 export const addProblemExamples = (problems: ReadonlyArray<{ readonly _tag: string }>) => {
   const examples = new Map(problems.map((problem) => [
@@ -156,8 +206,14 @@ export const addProblemExamples = (problems: ReadonlyArray<{ readonly _tag: stri
       for (const operation of Object.values<any>(operations)) {
         for (const response of Object.values<any>(operation?.responses ?? {})) {
           const content = response?.content?.["application/problem+json"]
-          const example = content && examples.get(content.schema?.$ref)
-          if (example !== undefined) content.example = example
+          if (content === undefined) continue
+          // One problem: its example. Several with one status (`anyOf`): one named example each.
+          const refs: ReadonlyArray<string> = content.schema?.anyOf?.map((schema: any) => schema.$ref) ?? [content.schema?.$ref]
+          const found = refs.flatMap((ref) => (examples.has(ref) ? [[ref, examples.get(ref)] as const] : []))
+          if (content.schema?.anyOf === undefined && found.length === 1) content.example = found[0]![1]
+          else if (found.length > 0) {
+            content.examples = Object.fromEntries(found.map(([ref, value]) => [ref.replace(/^#\/components\/schemas\/(.*)Encoded$/, "$1"), { value }]))
+          }
         }
       }
     }

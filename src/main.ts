@@ -2,22 +2,28 @@
  * The Node entry point: configuration, layers, server. `npm start` runs it.
  */
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Config, Effect, Layer } from "effect"
+import { Effect, Layer, Logger, References } from "effect"
 import { HttpRouter } from "effect/http"
 import { createServer } from "node:http"
+import * as Config from "./Config.ts"
 import { makeAppRoutes, SqlRepositories } from "./Http/App.ts"
 import * as Database from "./Repo/Database.ts"
 
-const ServerConfig = Config.all({
-  port: Config.Port("PORT").pipe(Config.withDefault(3000)),
-  host: Config.String("HOST").pipe(Config.withDefault("127.0.0.1"))
-})
-
-const HttpServerLive = Layer.unwrap(Effect.map(ServerConfig, ({ host, port }) =>
-  HttpRouter.serve(makeAppRoutes(SqlRepositories.pipe(Layer.provide(Database.layer)))).pipe(
-    Layer.provide(NodeHttpServer.layer(createServer, { port, host })),
-    Layer.tap(() => Effect.logInfo(`Zoo API docs: http://${host === "0.0.0.0" ? "localhost" : host}:${port}/docs`))
+const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
+  // The edge middleware writes one JSON access line per request instead of the built-in logger's.
+  HttpRouter.serve(makeAppRoutes(SqlRepositories), { disableLogger: true }).pipe(
+    Layer.provide(NodeHttpServer.layer(createServer, { port: config.port, host: config.host })),
+    // Built first: the port opens only once the database is open and migrated,
+    // so no request arrives at a server that cannot answer it yet.
+    Layer.provide(Database.layer(config)),
+    Layer.tap(() =>
+      Effect.logInfo(`Zoo API docs: http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}/docs`)
+    ),
+    Layer.provide(Layer.succeed(References.MinimumLogLevel, config.logLevel))
   )))
+
+/** JSON lines on stdout: one object per log line, annotations (request_id, route, ...) as fields. */
+const JsonLogs = Logger.layer([Logger.consoleJson])
 
 const startupFailure = (error: { readonly _tag: string; readonly message: string; readonly cause?: unknown }) =>
   error._tag === "ServeError" && error.cause instanceof Error
@@ -26,7 +32,7 @@ const startupFailure = (error: { readonly _tag: string; readonly message: string
 
 Layer.launch(HttpServerLive).pipe(
   // Expected startup failures (bad config, locked data directory, port in use, database down)
-  // get one readable line and exit code 1, not a stack trace.
+  // get one readable message and exit code 1, not a stack trace.
   Effect.catch((error) =>
     Effect.andThen(
       Effect.logError(`Zoo API could not start: ${startupFailure(error)}`),
@@ -35,5 +41,6 @@ Layer.launch(HttpServerLive).pipe(
       })
     )
   ),
+  Effect.provide(JsonLogs),
   NodeRuntime.runMain
 )

@@ -7,7 +7,6 @@ import { assert, describe, expect, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { MemoryRepositories } from "../src/Http/App.ts"
 import { AnimalsRepository } from "../src/Animals/AnimalsRepository.ts"
-import { Readiness } from "../src/Repo/Database.ts"
 import { jsonBody, request, TestServer } from "./support/TestServer.ts"
 
 const lion = { name: "Test Lion", date_of_birth: "2020-01-01", species: "lion" }
@@ -110,6 +109,20 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("HTTP: anim
       assert.strictEqual(response.status, 415)
       assert.strictEqual(response.headers.get("content-type"), problemJson)
       assert.deepInclude(response.json(), { status: 415, title: "Unsupported Media Type" })
+    }))
+
+  it.effect("every response carries X-Request-Id: a sane one is echoed, anything else is replaced", () =>
+    Effect.gen(function*() {
+      const echoed = yield* request("/v1/animals", { headers: { "x-request-id": "abc-DEF_1.2" } })
+      assert.strictEqual(echoed.headers.get("x-request-id"), "abc-DEF_1.2")
+      for (const insane of ["has space", "x".repeat(129), "semi;colon", ""]) {
+        const replaced = yield* request("/v1/animals", { headers: { "x-request-id": insane } })
+        assert.match(replaced.headers.get("x-request-id")!, /^[0-9a-f-]{36}$/, insane)
+      }
+      const problem = yield* request("/v1/giraffes", { headers: { "x-request-id": "req-404" } })
+      assert.deepInclude(problem.json(), { request_id: "req-404", instance: "/v1/giraffes" })
+      const platform = yield* request("/v1/animals", { method: "POST", headers: { "content-type": "text/plain", "x-request-id": "req-415" }, body: "x" })
+      assert.deepInclude(platform.json(), { status: 415, request_id: "req-415", instance: "/v1/animals" })
     }))
 
   it.effect("an Accept without JSON is a 406 problem, sent as JSON anyway", () =>
@@ -264,13 +277,20 @@ const BrokenRepository = Layer.succeed(AnimalsRepository, AnimalsRepository.of({
   remove: () => Effect.die("boom")
 }))
 
-layer(TestServer(Layer.merge(BrokenRepository, Readiness.layerMemory)), { excludeTestServices: true })("HTTP: defects", (it) => {
+layer(TestServer(Layer.merge(MemoryRepositories, BrokenRepository)), { excludeTestServices: true })("HTTP: defects", (it) => {
   it.effect("a defect is a 500 problem that says nothing about its cause", () =>
     Effect.gen(function*() {
       const response = yield* request("/v1/animals")
       assert.strictEqual(response.status, 500)
       assert.strictEqual(response.headers.get("content-type"), problemJson)
-      expect(response.json()).toEqual({ type: "about:blank", title: "Internal Server Error", status: 500 })
+      // Nothing but the status and what ties it to the request (the log line with the cause has the same id).
+      expect(response.json()).toEqual({
+        type: "about:blank",
+        title: "Internal Server Error",
+        status: 500,
+        request_id: response.headers.get("x-request-id"),
+        instance: "/v1/animals"
+      })
       assert.notInclude(response.text, "hunter2")
     }))
 })

@@ -8,10 +8,6 @@ import { makeResourceHandlers } from "../Http/ResourceHttp.ts"
 import { animalsContract } from "./Animal.ts"
 import { AnimalsRepository } from "./AnimalsRepository.ts"
 
-export const AnimalsHttp = HttpApiBuilder.group(
-  Api,
-  "animals",
-  Effect.fn(function*(handlers) {
-    return handlers.handleAll(makeResourceHandlers(animalsContract, yield* AnimalsRepository))
-  })
-)
+export const AnimalsHttp = HttpApiBuilder.group(Api, "animals", Effect.fn(function*(handlers) {
+  return handlers.handleAll(makeResourceHandlers(animalsContract, yield* AnimalsRepository))
+}))

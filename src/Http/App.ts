@@ -9,15 +9,19 @@ import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
 import { AnimalsHttp } from "../Animals/AnimalsHttp.ts"
 import { AnimalsRepository } from "../Animals/AnimalsRepository.ts"
 import { Api } from "../Api.ts"
+import { HabitatsHttp } from "../Habitats/HabitatsHttp.ts"
+import { HabitatsRepository } from "../Habitats/HabitatsRepository.ts"
 import { Readiness } from "../Repo/Database.ts"
+import { ZookeepersHttp } from "../Zookeepers/ZookeepersHttp.ts"
+import { AnimalCare, ZookeepersRepository } from "../Zookeepers/ZookeepersRepository.ts"
 import { SystemHttp } from "./SystemHttp.ts"
 import { DocsRoutes } from "./Docs.ts"
-import { makeAllowIndex, problemsMiddleware } from "./Problems.ts"
+import { edgeMiddleware, makeRouteIndex } from "./Problems.ts"
 
 export const openApiPath = "/openapi.json"
 
-/** Built once: the `Allow` header of every path we serve. */
-const allowFor = makeAllowIndex(Api, [
+/** Built once: the route and `Allow` header of every path we serve. */
+const routeOf = makeRouteIndex(Api, [
   ["GET", openApiPath],
   ["GET", "/docs"],
   ["GET", "/docs/scalar.js"],
@@ -25,26 +29,45 @@ const allowFor = makeAllowIndex(Api, [
 ])
 
 /** Every group's handlers; they need the repositories. */
-const ApiHandlers = Layer.mergeAll(AnimalsHttp, SystemHttp)
+const ApiHandlers = Layer.mergeAll(AnimalsHttp, HabitatsHttp, ZookeepersHttp, SystemHttp)
+
+/** What the handlers need: every repository, and the readiness check. */
+export type Repositories = AnimalsRepository | HabitatsRepository | ZookeepersRepository | AnimalCare | Readiness
 
 /** The SQL repositories (they need a `SqlClient`). */
-export const SqlRepositories = Layer.mergeAll(AnimalsRepository.layer, Readiness.layer)
+export const SqlRepositories = Layer.mergeAll(
+  AnimalsRepository.layer,
+  HabitatsRepository.layer,
+  ZookeepersRepository.layer,
+  AnimalCare.layer,
+  Readiness.layer
+)
 
-/** In-memory repositories, for tests and for trying the API without a database. */
-export const MemoryRepositories = Layer.mergeAll(AnimalsRepository.layerMemory, Readiness.layerMemory)
+/**
+ * In-memory repositories, for tests and for trying the API without a
+ * database. Built together, they share one in-memory database, so references
+ * between collections hold as in SQL.
+ */
+export const MemoryRepositories = Layer.mergeAll(
+  AnimalsRepository.layerMemory,
+  HabitatsRepository.layerMemory,
+  ZookeepersRepository.layerMemory,
+  AnimalCare.layerMemory,
+  Readiness.layerMemory
+)
 
 /**
  * The routes, given the repositories: SQL-backed in production
  * ({@link SqlRepositories}), in memory in tests ({@link MemoryRepositories}).
  */
-export const makeAppRoutes = <E, R>(repositories: Layer.Layer<AnimalsRepository | Readiness, E, R>) =>
+export const makeAppRoutes = <E, R>(repositories: Layer.Layer<Repositories, E, R>) =>
   Layer.mergeAll(
     HttpApiBuilder.layer(Api, { openapiPath: openApiPath }).pipe(
       Layer.provide(ApiHandlers),
       Layer.provide(repositories)
     ),
     DocsRoutes,
-    problemsMiddleware(allowFor)
+    edgeMiddleware(routeOf)
   ).pipe(
     Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
   )

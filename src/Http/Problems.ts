@@ -18,12 +18,20 @@ import * as FindMyWay from "effect/http/FindMyWay"
 import { HttpApi, type HttpApiGroup } from "effect/http-api"
 import { MethodNotAllowed, NotAcceptable, RouteNotFound, statusTitles } from "../Errors.ts"
 
+/** What the router knows of a path: its route pattern and the methods it serves. */
+export interface KnownRoute {
+  readonly route: string
+  readonly allow: string
+}
+
 /**
  * The methods each path of the API serves, derived from the contract itself,
  * so a new endpoint can never be forgotten in an `Allow` header.
  */
-export const makeAllowIndex = <Id extends string, Groups extends HttpApiGroup.Constraint>(
-  api: HttpApi.HttpApi<Id, Groups>, extra: ReadonlyArray<readonly [HttpMethod.HttpMethod, `/${string}`]> = []) => {
+export const makeRouteIndex = <Id extends string, Groups extends HttpApiGroup.Constraint>(
+  api: HttpApi.HttpApi<Id, Groups>,
+  extra: ReadonlyArray<readonly [HttpMethod.HttpMethod, `/${string}`]> = []
+) => {
   const methodsByPath = new Map<string, Set<string>>()
   const add = (method: string, path: string) => {
     const methods = methodsByPath.get(path) ?? new Set()
@@ -36,17 +44,17 @@ export const makeAllowIndex = <Id extends string, Groups extends HttpApiGroup.Co
   })
   for (const [method, path] of extra) add(method, path)
 
-  const router = FindMyWay.make<string>()
+  const router = FindMyWay.make<KnownRoute>()
+  const order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
   for (const [path, methods] of methodsByPath) {
     // HEAD follows GET, and OPTIONS is answered for every known path.
     if (methods.has("GET")) methods.add("HEAD")
     methods.add("OPTIONS")
-    const order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     const allow = [...methods].sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(", ")
-    router.on("GET", path as `/${string}`, allow)
+    router.on("GET", path as `/${string}`, { route: path, allow })
   }
-  /** The `Allow` header value for a request path, or `undefined` for an unknown path. */
-  return (url: string): string | undefined => router.find("GET", url)?.handler
+  /** The route of a request path, or `undefined` for an unknown path. */
+  return (path: string): KnownRoute | undefined => router.find("GET", path)?.handler
 }
 
 const problemResponse = (status: number, body: Record<string, unknown>) =>
@@ -59,13 +67,37 @@ const isProblem = (response: HttpServerResponse.HttpServerResponse) =>
   response.headers["content-type"]?.startsWith(ProblemDetails.contentType) ??
     (response.body._tag !== "Empty" && response.body.contentType?.startsWith(ProblemDetails.contentType) === true)
 
-/** Gives a bare platform error response (empty 400, text 415, empty 413, ...) a problem body. */
-const asProblem = (response: HttpServerResponse.HttpServerResponse) => {
+/** The problem members that tie a problem to its request (SPEC §4). */
+interface Occurrence {
+  readonly request_id: string
+  readonly instance: string
+}
+
+const decoder = new TextDecoder()
+
+/** The problem body of an error response, whoever made it; `{}` for a bare platform response. */
+const problemBody = (response: HttpServerResponse.HttpServerResponse): Record<string, unknown> => {
+  if (!isProblem(response) || response.body._tag !== "Uint8Array") return {}
+  try {
+    return JSON.parse(decoder.decode(response.body.body)) as Record<string, unknown>
+  } catch {
+    return {}
+  }
+}
+
+/**
+ * Every error response becomes a problem that names its request: a bare
+ * platform response (empty 400, text 415, empty 413, ...) gets a body, and
+ * every problem gets `request_id` and `instance`. Only error responses pay.
+ */
+const asProblem = (response: HttpServerResponse.HttpServerResponse, occurrence: Occurrence) => {
   if (response.status < 400) return response
-  if (isProblem(response)) return noStore(response)
   // Keep what the platform said (e.g. `connection: close` after a 413), but not its body's headers.
   const { "content-length": _length, "content-type": _type, ...headers } = response.headers
-  return noStore(HttpServerResponse.setHeaders(problemResponse(response.status, {}), headers))
+  return noStore(HttpServerResponse.setHeaders(
+    problemResponse(response.status, { ...problemBody(response), ...occurrence }),
+    headers
+  ))
 }
 
 const encodeProblem = (problem: RouteNotFound | MethodNotAllowed) =>
@@ -103,17 +135,26 @@ const isRouteNotFound = (cause: Cause.Cause<unknown>): boolean => {
     failure.value.reason._tag === "RouteNotFound"
 }
 
+/** A client's `X-Request-Id` is kept when it is sane (SPEC §7); otherwise we make one. */
+const saneRequestId = /^[A-Za-z0-9._-]{1,128}$/
+const requestIdOf = (header: string | undefined) =>
+  header !== undefined && saneRequestId.test(header) ? header : globalThis.crypto.randomUUID()
+
+/** Probes are polled every few seconds: their access lines would drown the rest at info level. */
+const quietRoutes = new Set(["/healthz", "/readyz"])
+
 /**
- * The router-level middleware. `allowFor` comes from {@link makeAllowIndex},
- * built once at startup.
+ * The service's edge, around every request: the request id (echoed, in every
+ * log line of the request, in problem bodies), 406 for an `Accept` without
+ * JSON, 404/405 for the router's misses, a problem for every error, and one
+ * JSON access line. `routeOf` comes from {@link makeRouteIndex}, built once.
  */
-export const problemsMiddleware = (allowFor: (url: string) => string | undefined) => {
-  const routeNotFound = (request: HttpServerRequest.HttpServerRequest) => {
-    const path = request.url.split("?", 1)[0]!
-    const allow = allowFor(path)
-    if (allow === undefined) {
+export const edgeMiddleware = (routeOf: (path: string) => KnownRoute | undefined) => {
+  const routeNotFound = (request: HttpServerRequest.HttpServerRequest, path: string, known: KnownRoute | undefined) => {
+    if (known === undefined) {
       return encodeProblem(new RouteNotFound({ detail: `No resource at ${path}` }))
     }
+    const { allow } = known
     if (request.method === "OPTIONS") {
       return Effect.succeed(HttpServerResponse.empty({ status: 204, headers: { allow } }))
     }
@@ -125,17 +166,39 @@ export const problemsMiddleware = (allowFor: (url: string) => string | undefined
 
   return HttpRouter.middleware(
     (httpEffect): Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpServerRequest.HttpServerRequest> =>
-      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-        answersJson(request.url) && excludesJson(request.headers.accept)
+      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+        const started = performance.now()
+        const requestId = requestIdOf(request.headers["x-request-id"])
+        const path = request.url.split("?", 1)[0]!
+        const known = routeOf(path)
+        const response = answersJson(path) && excludesJson(request.headers.accept)
           ? notAcceptable
           : httpEffect.pipe(
             Effect.catchCause((cause) => {
-              if (isRouteNotFound(cause)) return routeNotFound(request)
+              if (isRouteNotFound(cause)) return routeNotFound(request, path, known)
               if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
-              // A defect: the client learns nothing but the status; the log gets the cause.
+              // A defect: the client learns nothing but the status and the request id; the log gets the cause.
               return Effect.as(Effect.logError("Unhandled error while serving the request", cause), problemResponse(500, {}))
             })
-          )).pipe(Effect.map(asProblem)),
+          )
+        return response.pipe(
+          Effect.map((response) =>
+            HttpServerResponse.setHeader(asProblem(response, { request_id: requestId, instance: path }), "x-request-id", requestId)
+          ),
+          Effect.tap((response) => {
+            const route = known?.route ?? "unmatched"
+            const line = Effect.annotateLogs(quietRoutes.has(route) ? Effect.logDebug("http") : Effect.logInfo("http"), {
+              method: request.method,
+              route,
+              status: response.status,
+              duration_ms: Math.round((performance.now() - started) * 100) / 100,
+              client: request.remoteAddress._tag === "Some" ? request.remoteAddress.value : "unknown"
+            })
+            return line
+          }),
+          Effect.annotateLogs("request_id", requestId)
+        )
+      }),
     { global: true }
   )
 }

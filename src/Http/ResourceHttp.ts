@@ -3,13 +3,13 @@
  * keyset pages with `Link` / `X-Total-Count` / `Last-Modified`, the
  * capabilities document, conditional GET (304) and conditional writes (412).
  */
-import { Effect } from "effect"
+import { Effect, Option, Schema } from "effect"
 import type { HttpServerRequest } from "effect/http"
 import { HttpApiError, HttpApiSchema } from "effect/http-api"
 import { type Capabilities, defaultPageSize, maxPageSize } from "../Shared/ResourceApi.ts"
 import { etagOf, httpDate, ifMatchVersions, noneMatchHit } from "../Shared/Http.ts"
 import { type CursorPayload, decodeCursor, encodeCursor, type Filters, parseSort } from "../Shared/Listing.ts"
-import type { ResourceRepository, Stored } from "../Shared/Repository.ts"
+import type { ListRequest, Page, ResourceRepository, Stored } from "../Shared/Repository.ts"
 
 const collectionAllow = "GET, HEAD, POST, OPTIONS"
 const itemAllow = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
@@ -19,6 +19,25 @@ export interface ResourceDescription {
   readonly name: string
   readonly filters: Filters
   readonly sortFields: ReadonlyArray<string>
+  /** The resource's schema: a cursor's position must be a value its sort field can hold. */
+  readonly Resource?: Schema.Top | undefined
+}
+
+/**
+ * For each sort field, whether a cursor's position (as text, like a query
+ * parameter) is a value of the field. A cursor is not signed, so one a client
+ * forged must be a 400 here, not an invalid value the database refuses (500).
+ */
+const sortValueChecks = (description: ResourceDescription) => {
+  const fields = (description.Resource as { readonly fields?: Readonly<Record<string, Schema.Top>> } | undefined)?.fields
+  const checks = new Map<string, (value: string) => boolean>()
+  for (const field of description.sortFields) {
+    const schema = fields?.[field]
+    if (schema === undefined) continue
+    const decode = Schema.decodeUnknownOption(Schema.toCodecStringTree(schema) as unknown as Schema.Codec<unknown, string>)
+    checks.set(field, (value) => Option.isSome(decode(value)))
+  }
+  return (field: string, value: string) => checks.get(field)?.(value) ?? true
 }
 
 const badRequest = (path: ReadonlyArray<string>, message: string) =>
@@ -48,6 +67,53 @@ const nextLink = (request: HttpServerRequest.HttpServerRequest, cursor: CursorPa
 const single = <R extends Stored>(resource: R) =>
   HttpApiSchema.withHeaders({ body: resource, headers: { etag: etagOf(resource), "last-modified": httpDate(resource.updated_at) } })
 
+/**
+ * The list handler of a collection over any way of listing it: its own
+ * `GET /`, or the members list of a relation, whose path fixes one filter
+ * (`fixed`, e.g. `habitat_id` under `/habitats/{id}/animals`); a fixed filter
+ * stays out of the cursor and the `next` link, since the path carries it.
+ */
+export const makeListHandler = <R extends Stored, E>(
+  description: ResourceDescription,
+  list: (request: ListRequest) => Effect.Effect<Page<R>, E>
+) => {
+  const isSortValue = sortValueChecks(description)
+  return Effect.fnUntraced(function*({ query, request }: {
+    readonly query: { readonly limit?: number; readonly cursor?: string; readonly sort?: string }
+    readonly request: HttpServerRequest.HttpServerRequest
+  }, fixed: Readonly<Record<string, unknown>> = {}) {
+    const limit = query.limit ?? defaultPageSize
+    const sort = query.sort ?? "created_at"
+    const filters = filterValues(description.filters, query)
+    let after: CursorPayload["after"] | undefined
+    if (query.cursor !== undefined) {
+      const cursor = decodeCursor(query.cursor)
+      if (cursor === undefined) return yield* badRequest(["query", "cursor"], "Expected a cursor from a next link")
+      // The cursor is a position in one ordering of one result set: another query cannot resume it.
+      if (cursor.sort !== sort || JSON.stringify(cursor.filters) !== JSON.stringify(filters)) {
+        return yield* badRequest(["query", "cursor"], "The cursor belongs to a different sort or filter")
+      }
+      if (!isSortValue(parseSort(sort).field, cursor.after.value)) {
+        return yield* badRequest(["query", "cursor"], "Expected a cursor from a next link")
+      }
+      after = cursor.after
+    }
+    const parsedSort = parseSort(sort)
+    const page = yield* list({ limit, sort: parsedSort, after, filters: { ...filters, ...fixed } })
+    const last = page.items.at(-1)
+    return HttpApiSchema.withHeaders({
+      body: page.items,
+      headers: {
+        "x-total-count": page.total,
+        ...(page.lastModified !== undefined && { "last-modified": httpDate(page.lastModified) }),
+        ...(page.hasMore && last !== undefined && {
+          link: nextLink(request, { sort, filters, after: { value: String((last as any)[parsedSort.field]), id: last.id } }, limit)
+        })
+      }
+    })
+  })
+}
+
 export const makeResourceHandlers = <
   R extends Stored,
   Create extends { readonly id?: string | undefined },
@@ -74,37 +140,7 @@ export const makeResourceHandlers = <
   }
 
   return {
-    list: Effect.fnUntraced(function*({ query, request }: {
-      readonly query: { readonly limit?: number; readonly cursor?: string; readonly sort?: string }
-      readonly request: HttpServerRequest.HttpServerRequest
-    }) {
-      const limit = query.limit ?? defaultPageSize
-      const sort = query.sort ?? "created_at"
-      const filters = filterValues(description.filters, query)
-      let after: CursorPayload["after"] | undefined
-      if (query.cursor !== undefined) {
-        const cursor = decodeCursor(query.cursor)
-        if (cursor === undefined) return yield* badRequest(["query", "cursor"], "Expected a cursor from a next link")
-        // The cursor is a position in one ordering of one result set: another query cannot resume it.
-        if (cursor.sort !== sort || JSON.stringify(cursor.filters) !== JSON.stringify(filters)) {
-          return yield* badRequest(["query", "cursor"], "The cursor belongs to a different sort or filter")
-        }
-        after = cursor.after
-      }
-      const parsedSort = parseSort(sort)
-      const page = yield* repository.list({ limit, sort: parsedSort, after, filters })
-      const last = page.items.at(-1)
-      return HttpApiSchema.withHeaders({
-        body: page.items,
-        headers: {
-          "x-total-count": page.total,
-          ...(page.lastModified !== undefined && { "last-modified": httpDate(page.lastModified) }),
-          ...(page.hasMore && last !== undefined && {
-            link: nextLink(request, { sort, filters, after: { value: String((last as any)[parsedSort.field]), id: last.id } }, limit)
-          })
-        }
-      })
-    }),
+    list: makeListHandler(description, repository.list),
     capabilities: () => Effect.succeed(HttpApiSchema.withHeaders({ body: capabilities, headers: { allow: collectionAllow } })),
     create: ({ payload }: { readonly payload: Create }) =>
       Effect.map(repository.create(payload), (resource) =>

@@ -5,22 +5,19 @@
  * else sees the client.
  */
 import { PgClient } from "@effect/sql-pg"
-import { Config, Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
+import type { AppConfig } from "../Config.ts"
 import { DatabaseUnavailable } from "../Errors.ts"
 import { migrate } from "./Migrations.ts"
 import * as Pglite from "./Pglite.ts"
+import { QueryDeadline, withDeadline } from "./SqlRepository.ts"
 
-export const DatabaseConfig = Config.all({
-  url: Config.option(Config.Redacted("DATABASE_URL")),
-  dataDir: Config.String("DATA_DIR").pipe(Config.withDefault("./.data")),
-  nodeEnv: Config.String("NODE_ENV").pipe(Config.withDefault("development")),
-  poolSize: Config.Int("DATABASE_POOL_SIZE").pipe(Config.withDefault(10)),
-  idleTimeout: Config.Duration("DATABASE_IDLE_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
-  connectTimeout: Config.Duration("DATABASE_CONNECT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
-  statementTimeout: Config.Duration("DATABASE_STATEMENT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10)))
-})
-export type DatabaseConfig = Config.Success<typeof DatabaseConfig>
+/** The settings the database layer reads (see `src/Config.ts`). */
+export type DatabaseConfig = Pick<
+  AppConfig,
+  "databaseUrl" | "dataDir" | "nodeEnv" | "poolSize" | "idleTimeout" | "connectTimeout" | "statementTimeout"
+>
 
 /** Production without PostgreSQL: PGlite is one process on one disk, not a production database. */
 export class EmbeddedDatabaseRefused extends Schema.TaggedError<EmbeddedDatabaseRefused>()("EmbeddedDatabaseRefused", {
@@ -52,15 +49,20 @@ export const postgres = (config: Pick<DatabaseConfig, "poolSize" | "idleTimeout"
 export const migrated = <E, R>(client: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, E, R>) =>
   Layer.effectDiscard(migrate).pipe(Layer.provideMerge(client))
 
-/** The client the configuration asks for, migrated. */
-export const layer = Layer.unwrap(Effect.gen(function*() {
-  const config = yield* DatabaseConfig
-  if (Option.isSome(config.url)) {
-    return postgres({ ...config, url: config.url.value })
-  }
-  if (config.nodeEnv === "production") return yield* EmbeddedDatabaseRefused.instance
-  return Pglite.layer({ dataDir: config.dataDir })
-})).pipe(migrated)
+/**
+ * The client the configuration asks for, migrated, and the client-side
+ * deadline of every call: a little past the server's statement timeout, so
+ * the server's own timeout answers first when it can.
+ */
+export const layer = (config: DatabaseConfig) =>
+  Layer.unwrap(Effect.gen(function*() {
+    const deadline = Layer.succeed(QueryDeadline, Duration.sum(config.statementTimeout, Duration.seconds(2)))
+    if (Option.isSome(config.databaseUrl)) {
+      return Layer.merge(migrated(postgres({ ...config, url: config.databaseUrl.value })), deadline)
+    }
+    if (config.nodeEnv === "production") return yield* EmbeddedDatabaseRefused.instance
+    return Layer.merge(migrated(Pglite.layer({ dataDir: config.dataDir })), deadline)
+  }))
 
 /** Whether the database answers now: what `/readyz` reports. */
 export class Readiness extends Context.Service<Readiness, {
@@ -69,10 +71,10 @@ export class Readiness extends Context.Service<Readiness, {
   static readonly layer = Layer.effect(Readiness, Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     return Readiness.of({
-      check: sql`SELECT 1`.pipe(
-        Effect.timeout(Duration.seconds(2)),
+      // A short deadline of its own: a probe must answer fast, whatever the queries may take.
+      check: withDeadline(sql`SELECT 1`.pipe(Effect.mapError(() => DatabaseUnavailable.instance))).pipe(
         Effect.asVoid,
-        Effect.catch(() => Effect.fail(DatabaseUnavailable.instance)),
+        Effect.provideService(QueryDeadline, Duration.seconds(2)),
         Effect.withSpan("Readiness.check")
       )
     })

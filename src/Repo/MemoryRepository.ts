@@ -1,166 +1,213 @@
 /**
  * One in-memory implementation of `ResourceRepository` for every collection:
- * a `Map` per collection, the same ordering, paging, preconditions and
- * conflicts as the SQL layer (the contract tests hold both to it). For unit
- * tests, and for trying the API without a database.
+ * a table of the shared `MemoryDatabase` per collection, with the same
+ * ordering, paging, preconditions, conflicts and references as the SQL layer
+ * (the contract tests hold both to it). For unit tests, and for trying the
+ * API without a database.
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Result } from "effect"
 import { PreconditionFailed } from "../Errors.ts"
-import type { Filters } from "../Shared/Listing.ts"
-import { applyMergePatch } from "../Shared/MergePatch.ts"
-import type { ExpectedVersions, ListRequest, ResourceRepository, Stored } from "../Shared/Repository.ts"
 import { etagOf } from "../Shared/Http.ts"
+import { collectionsRead, type Filters } from "../Shared/Listing.ts"
+import { applyMergePatch } from "../Shared/MergePatch.ts"
+import type { ExpectedVersions, LinkRepository, ListRequest, ResourceRepository, Stored } from "../Shared/Repository.ts"
+import { MemoryDatabase, type MemoryDatabaseShape } from "./MemoryDatabase.ts"
+import { type Body, type Fields, type LinkDefinition, type MergePatchBody, type ResourceTable, writableColumns } from "./Table.ts"
 
-export interface MemoryResourceOptions<R extends Stored, Create, NotFound, IdTaken, WriteError, DeleteError> {
-  readonly collection: string
-  readonly filters: Filters
-  /** The writable fields of a create or a replacement (no id). */
-  readonly fields: (input: Create) => Omit<R, keyof Stored>
-  readonly notFound: (id: string) => NotFound
-  /** Unique keys besides the id, named like their SQL constraints. */
-  readonly uniqueKeys?: ReadonlyArray<{ readonly constraint: string; readonly key: (resource: Omit<R, keyof Stored>) => unknown }>
-  /** A create named an id that exists. */
-  readonly idTaken: (id: string) => IdTaken
-  readonly onUniqueViolation?: ((constraint: string) => WriteError) | undefined
-  /** Checks references a write makes (e.g. to another collection). */
-  readonly checkReferences?: (fields: Omit<R, keyof Stored>) => Effect.Effect<void, WriteError>
-  /** Refuses a delete while the resource is referenced. */
-  readonly checkDelete?: (id: string) => Effect.Effect<void, DeleteError>
+/** Orders like the SQL layer: numbers as numbers (a cursor carries them as text), text by code point. */
+const compare = (a: unknown, b: unknown): number => {
+  const [x, y] = typeof a === "number" || typeof b === "number" ? [Number(a), Number(b)] : [a as string, b as string]
+  return x === y ? 0 : x < y ? -1 : 1
 }
 
-const compare = (a: unknown, b: unknown): number => (a === b ? 0 : (a as string) < (b as string) ? -1 : 1)
-
-const matches = (filters: Filters, values: Readonly<Record<string, unknown>>) => (resource: Record<string, unknown>) =>
-  Object.entries(values).every(([name, value]) => {
+const matches = (database: MemoryDatabaseShape, filters: Filters, values: Readonly<Record<string, unknown>>) => {
+  const tests = Object.entries(values).flatMap(([name, value]): Array<(row: Readonly<Record<string, unknown>>) => boolean> => {
     const filter = filters[name]
-    if (filter === undefined || value === undefined) return true
-    const field = resource[filter.column]
+    if (filter === undefined || value === undefined) return []
+    const column = filter.column
     switch (filter.kind) {
       case "in":
-        return (value as ReadonlyArray<unknown>).includes(field)
+        return [(row) => (value as ReadonlyArray<unknown>).includes(row[column])]
       case "eq":
-        return field === value
+        return [(row) => row[column] === value]
       case "after":
-        return field !== undefined && compare(field, value) > 0
+        return [(row) => row[column] !== undefined && compare(row[column], value) > 0]
       case "before":
-        return field !== undefined && compare(field, value) < 0
-      case "prefix":
-        return typeof field === "string" && field.toLowerCase().startsWith(String(value).toLowerCase())
+        return [(row) => row[column] !== undefined && compare(row[column], value) < 0]
+      case "prefix": {
+        const prefix = (value as string).toLowerCase()
+        return [(row) => typeof row[column] === "string" && row[column].toLowerCase().startsWith(prefix)]
+      }
+      case "linked": {
+        const { member, owner, table } = filter.through
+        const linked = new Set<unknown>()
+        for (const link of database.table(table).rows.values()) if (link[owner] === value) linked.add(link[member])
+        return [(row) => linked.has(row[column])]
+      }
     }
   })
+  return (row: Readonly<Record<string, unknown>>) => tests.every((test) => test(row))
+}
 
-export const makeMemoryRepository = <
-  R extends Stored,
-  Create extends { readonly id?: string | undefined },
-  Patch extends Record<string, unknown>,
-  NotFound,
-  IdTaken,
-  WriteError = never,
-  DeleteError = never
->(
-  options: MemoryResourceOptions<R, Create, NotFound, IdTaken, WriteError, DeleteError>
-): ResourceRepository<R, Create, Patch, NotFound, IdTaken, WriteError, DeleteError> => {
-  const rows = new Map<string, R>()
-  let lastModified: string | undefined
+/** The latest of some RFC 3339 timestamps (they compare as text), if any. */
+const latest = (timestamps: ReadonlyArray<string | undefined>) =>
+  timestamps.reduce<string | undefined>((max, at) => (at !== undefined && (max === undefined || at > max) ? at : max), undefined)
+
+export const makeMemoryRepository = Effect.fnUntraced(function*<R extends Stored, NotFound, IdTaken, WriteError = never, DeleteError = never>(
+  definition: ResourceTable<R, NotFound, IdTaken, WriteError, DeleteError>
+) {
+  const database = yield* MemoryDatabase
+  const table = database.table<R>(definition.table)
+  const writable = writableColumns(definition)
+  for (const reference of definition.references ?? []) {
+    database.addForeignKey({ table: definition.table, column: reference.column, references: reference.table, onDelete: "restrict" })
+  }
   const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
-  const span = (name: string) => `${options.collection}MemoryRepository.${name}`
+  const span = (name: string) => `${definition.table}MemoryRepository.${name}`
+
+  /** The writable fields of a create or a replacement: those present, no id. */
+  const fieldsOf = (input: Body) => {
+    const fields: Record<string, unknown> = {}
+    for (const column of writable) {
+      const value = input[column]
+      if (value !== undefined) fields[column] = value
+    }
+    return fields as Fields<R>
+  }
 
   const findById = (id: string): Effect.Effect<R, NotFound> => {
-    const row = rows.get(id)
-    return row === undefined ? Effect.fail(options.notFound(id)) : Effect.succeed(row)
+    const row = table.rows.get(id)
+    return row === undefined ? Effect.fail(definition.notFound(id)) : Effect.succeed(row)
   }
 
   const preconditionFailed = (current: R) =>
     new PreconditionFailed({ detail: "The resource changed since that ETag", etag: etagOf(current) })
 
-  const checkVersion = (current: R, expected: ExpectedVersions): Effect.Effect<void, PreconditionFailed> =>
-    expected === undefined || expected.includes(current.version) ? Effect.void : Effect.fail(preconditionFailed(current))
+  /** The current row, if it exists and `If-Match` accepts its version. */
+  const current = (id: string, expected: ExpectedVersions): Result.Result<R, NotFound | PreconditionFailed> => {
+    const row = table.rows.get(id)
+    if (row === undefined) return Result.fail(definition.notFound(id))
+    return expected === undefined || expected.includes(row.version) ? Result.succeed(row) : Result.fail(preconditionFailed(row))
+  }
 
   /** The unique key a write would duplicate, if any. */
-  const duplicateKey = (fields: Omit<R, keyof Stored>, id: string) =>
-    options.uniqueKeys?.find(({ key }) => {
+  const duplicateKey = (fields: Fields<R>, id: string) =>
+    definition.uniqueKeys?.find(({ key }) => {
       const value = key(fields)
-      return value !== undefined && [...rows.values()].some((row) => row.id !== id && key(row) === value)
+      return value !== undefined && [...table.rows.values()].some((row) => row.id !== id && key(row) === value)
     })
 
   /**
    * Checks and stores in one synchronous step, like the single SQL statement
    * it stands for: no other fiber can write in between.
    */
-  const store = (fields: Omit<R, keyof Stored>, stored: Stored): Effect.Effect<R, WriteError> => {
+  const store = (fields: Fields<R>, stored: Stored): Effect.Effect<R, WriteError> => {
     const duplicate = duplicateKey(fields, stored.id)
-    if (duplicate) return Effect.fail(options.onUniqueViolation!(duplicate.constraint))
+    if (duplicate) return Effect.fail(duplicate.onTaken(fields))
+    const missing = database.missingReference(definition.table, fields)
+    const reference = missing && definition.references?.find(({ column }) => column === missing.column)
+    if (reference) return Effect.fail(reference.onMissing(String((fields as Record<string, unknown>)[reference.column])))
     const row = { ...fields, ...stored } as unknown as R
-    rows.set(row.id, row)
-    lastModified = stored.updated_at
+    table.rows.set(row.id, row)
+    table.lastModified = stored.updated_at
     return Effect.succeed(row)
   }
 
-  const write = (id: string, fields: Omit<R, keyof Stored>, expected: ExpectedVersions) =>
-    Effect.gen(function*() {
-      yield* options.checkReferences?.(fields) ?? Effect.void
-      const updated_at = yield* now
-      return yield* Effect.suspend((): Effect.Effect<R, NotFound | PreconditionFailed | WriteError> => {
-        const current = rows.get(id)
-        if (current === undefined) return Effect.fail(options.notFound(id))
-        if (expected !== undefined && !expected.includes(current.version)) return Effect.fail(preconditionFailed(current))
-        return store(fields, { id, created_at: current.created_at, updated_at, version: current.version + 1 })
-      })
-    })
+  const write = (id: string, fields: (row: R) => Fields<R>, expected: ExpectedVersions) =>
+    Effect.flatMap(now, (updated_at) =>
+      Effect.suspend((): Effect.Effect<R, NotFound | PreconditionFailed | WriteError> => {
+        const found = current(id, expected)
+        if (Result.isFailure(found)) return Effect.fail(found.failure)
+        const row = found.success
+        return store(fields(row), { id, created_at: row.created_at, updated_at, version: row.version + 1 })
+      }))
 
-  const withoutStored = ({ id: _id, created_at: _c, updated_at: _u, version: _v, ...fields }: R) =>
-    fields as unknown as Omit<R, keyof Stored>
+  const withoutStored = ({ id: _id, created_at: _c, updated_at: _u, version: _v, ...fields }: R) => fields as unknown as Fields<R>
 
-  return {
+  const repository: ResourceRepository<R, Body, MergePatchBody, NotFound, IdTaken, WriteError, DeleteError> = {
     list: (request: ListRequest) =>
       Effect.sync(() => {
         const { field, descending } = request.sort
         const order = descending ? -1 : 1
-        const byKey = (a: R, b: R) =>
-          order * (compare((a as any)[field], (b as any)[field]) || compare(a.id, b.id))
-        const matching = [...rows.values()].filter(matches(options.filters, request.filters) as (row: R) => boolean).sort(byKey)
+        const position = (row: R, value: unknown, id: string) =>
+          order * (compare((row as Record<string, unknown>)[field], value) || compare(row.id, id))
+        const matching = [...table.rows.values()]
+          .filter(matches(database, definition.filters, request.filters) as (row: R) => boolean)
+          .sort((a, b) => position(a, (b as Record<string, unknown>)[field], b.id))
         const after = request.after
-        const rest = after === undefined
-          ? matching
-          : matching.filter((row) => order * (compare((row as any)[field], after.value) || compare(row.id, after.id)) > 0)
+        const rest = after === undefined ? matching : matching.filter((row) => position(row, after.value, after.id) > 0)
         return {
           items: rest.slice(0, request.limit),
           total: matching.length,
           hasMore: rest.length > request.limit,
-          lastModified
+          lastModified: latest(
+            collectionsRead(definition.table, definition.filters, request.filters).map((name) => database.table(name).lastModified)
+          )
         }
       }).pipe(Effect.withSpan(span("list"))),
     findById: (id) => findById(id).pipe(Effect.withSpan(span("findById"))),
     create: (input) =>
-      Effect.gen(function*() {
-        const fields = options.fields(input)
-        yield* options.checkReferences?.(fields) ?? Effect.void
-        const id = input.id ?? globalThis.crypto.randomUUID()
-        const timestamp = yield* now
-        return yield* Effect.suspend((): Effect.Effect<R, IdTaken | WriteError> =>
-          rows.has(id)
-            ? Effect.fail(options.idTaken(id))
-            : store(fields, { id, created_at: timestamp, updated_at: timestamp, version: 1 })
-        )
-      }).pipe(Effect.withSpan(span("create"))),
-    replace: (id, input, expected) => write(id, options.fields(input), expected).pipe(Effect.withSpan(span("replace"))),
+      Effect.flatMap(now, (timestamp) =>
+        Effect.suspend((): Effect.Effect<R, IdTaken | WriteError> => {
+          const id = input.id ?? globalThis.crypto.randomUUID()
+          return table.rows.has(id)
+            ? Effect.fail(definition.idTaken(id))
+            : store(fieldsOf(input), { id, created_at: timestamp, updated_at: timestamp, version: 1 })
+        })).pipe(Effect.withSpan(span("create"))),
+    replace: (id, input, expected) => write(id, () => fieldsOf(input), expected).pipe(Effect.withSpan(span("replace"))),
     patch: (id, patch, expected) =>
-      Effect.flatMap(findById(id), (current) =>
-        Object.keys(patch).length === 0
-          ? Effect.as(checkVersion(current, expected), current)
-          : write(id, applyMergePatch(withoutStored(current), patch as any), expected)).pipe(Effect.withSpan(span("patch"))),
+      (Object.keys(patch).length === 0
+        ? Effect.suspend(() => Effect.fromResult(current(id, expected)))
+        : write(id, (row) => applyMergePatch(withoutStored(row), patch as any), expected)).pipe(Effect.withSpan(span("patch"))),
     remove: (id, expected) =>
-      Effect.gen(function*() {
-        yield* options.checkDelete?.(id) ?? Effect.void
-        const timestamp = yield* now
-        return yield* Effect.suspend((): Effect.Effect<void, NotFound | PreconditionFailed> => {
-          const current = rows.get(id)
-          if (current === undefined) return Effect.fail(options.notFound(id))
-          if (expected !== undefined && !expected.includes(current.version)) return Effect.fail(preconditionFailed(current))
-          rows.delete(id)
-          lastModified = timestamp
-          return Effect.void
-        })
-      }).pipe(Effect.withSpan(span("remove")))
+      Effect.flatMap(now, (timestamp) =>
+        Effect.suspend((): Effect.Effect<void, NotFound | PreconditionFailed | DeleteError> => {
+          const found = current(id, expected)
+          if (Result.isFailure(found)) return Effect.fail(found.failure)
+          const forbidden = database.delete(definition.table, id, timestamp)
+          if (forbidden === undefined) return Effect.void
+          // Like SQL: a restriction the collection does not explain is a bug, not a client error.
+          return definition.onDeleteRestricted ? Effect.fail(definition.onDeleteRestricted(id)) : Effect.die(forbidden)
+        })).pipe(Effect.withSpan(span("remove")))
   }
-}
+  return repository
+})
+
+/**
+ * One in-memory implementation of `LinkRepository`: a row of the link table
+ * per link, whose foreign keys cascade when either end is deleted, as the
+ * SQL schema's do.
+ */
+export const makeMemoryLinks = Effect.fnUntraced(function*<OwnerNotFound, MemberNotFound>(
+  definition: LinkDefinition<OwnerNotFound, MemberNotFound>
+) {
+  const database = yield* MemoryDatabase
+  const { link: { member, owner, table: name }, members, owners } = definition
+  const table = database.table(name)
+  database.addForeignKey({ table: name, column: owner, references: owners.table, onDelete: "cascade" })
+  database.addForeignKey({ table: name, column: member, references: members.table, onDelete: "cascade" })
+  const span = (operation: string) => `${name}MemoryRepository.${operation}`
+
+  /** Runs `change` on the link's key once both ends are known to exist; it says whether it changed anything. */
+  const whenBothExist = (operation: string, change: (key: string, row: Record<string, string>) => boolean) =>
+  (ownerId: string, memberId: string) =>
+    Effect.flatMap(Clock.currentTimeMillis, (millis) =>
+      Effect.suspend((): Effect.Effect<void, OwnerNotFound | MemberNotFound> => {
+        if (!database.table(owners.table).rows.has(ownerId)) return Effect.fail(owners.notFound(ownerId))
+        if (!database.table(members.table).rows.has(memberId)) return Effect.fail(members.notFound(memberId))
+        if (change(`${ownerId} ${memberId}`, { [owner]: ownerId, [member]: memberId })) {
+          table.lastModified = new Date(millis).toISOString()
+        }
+        return Effect.void
+      })).pipe(Effect.withSpan(span(operation)))
+
+  const repository: LinkRepository<OwnerNotFound, MemberNotFound> = {
+    link: whenBothExist("link", (key, row) => {
+      if (table.rows.has(key)) return false
+      table.rows.set(key, row)
+      return true
+    }),
+    unlink: whenBothExist("unlink", (key) => table.rows.delete(key))
+  }
+  return repository
+})

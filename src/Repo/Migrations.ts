@@ -65,6 +65,66 @@ export const migrations = Migrator.fromRecord({
     // One index per sort order, the id breaking ties (keyset pages walk them).
     yield* sql`CREATE INDEX animals_name_id_idx ON animals (name COLLATE "C", id)`
     yield* sql`CREATE INDEX animals_date_of_birth_id_idx ON animals (date_of_birth, id)`
+  }),
+  "0003_habitats_zookeepers": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // Constraint names are part of the contract with the code: a unique or
+    // foreign key violation is told apart by its name (409 vs 422, ...).
+    yield* sql`
+      CREATE TABLE habitats (
+        id uuid PRIMARY KEY,
+        name text NOT NULL CONSTRAINT habitats_name_key UNIQUE,
+        climate text NOT NULL,
+        capacity integer NOT NULL,
+        created_at timestamptz(3) NOT NULL DEFAULT clock_timestamp(),
+        updated_at timestamptz(3) NOT NULL DEFAULT clock_timestamp(),
+        version integer NOT NULL DEFAULT 1
+      )`
+    yield* sql`
+      CREATE TABLE zookeepers (
+        id uuid PRIMARY KEY,
+        name text NOT NULL,
+        email text NOT NULL,
+        hired_on date NOT NULL,
+        created_at timestamptz(3) NOT NULL DEFAULT clock_timestamp(),
+        updated_at timestamptz(3) NOT NULL DEFAULT clock_timestamp(),
+        version integer NOT NULL DEFAULT 1
+      )`
+    // Emails are kept as written and unique whatever their letter case.
+    yield* sql`CREATE UNIQUE INDEX zookeepers_email_key ON zookeepers (lower(email))`
+    for (const table of ["habitats", "zookeepers"]) {
+      yield* sql`
+        CREATE TRIGGER ${sql(`${table}_touch`)} BEFORE UPDATE ON ${sql(table)}
+        FOR EACH ROW EXECUTE FUNCTION zoo_touch_row()`
+      yield* sql`
+        CREATE TRIGGER ${sql(`${table}_changed`)} AFTER INSERT OR UPDATE OR DELETE ON ${sql(table)}
+        FOR EACH ROW EXECUTE FUNCTION zoo_collection_changed()`
+      // One index per sort order, the id breaking ties (keyset pages walk them).
+      yield* sql`CREATE INDEX ${sql(`${table}_created_at_id_idx`)} ON ${sql(table)} (created_at, id)`
+      yield* sql`CREATE INDEX ${sql(`${table}_name_id_idx`)} ON ${sql(table)} (name COLLATE "C", id)`
+    }
+    yield* sql`CREATE INDEX habitats_capacity_id_idx ON habitats (capacity, id)`
+    yield* sql`CREATE INDEX zookeepers_hired_on_id_idx ON zookeepers (hired_on, id)`
+
+    // A habitat with animals cannot be deleted (409): RESTRICT, not CASCADE.
+    yield* sql`
+      ALTER TABLE animals ADD COLUMN habitat_id uuid
+      CONSTRAINT animals_habitat_id_fkey REFERENCES habitats (id) ON DELETE RESTRICT`
+    // Serves a habitat's animals in the default order, and the check behind a habitat's delete.
+    yield* sql`CREATE INDEX animals_habitat_id_created_at_id_idx ON animals (habitat_id, created_at, id)`
+
+    // Which zookeeper cares for which animal; a link goes when either end does.
+    yield* sql`
+      CREATE TABLE zookeeper_animals (
+        zookeeper_id uuid NOT NULL CONSTRAINT zookeeper_animals_zookeeper_id_fkey REFERENCES zookeepers (id) ON DELETE CASCADE,
+        animal_id uuid NOT NULL CONSTRAINT zookeeper_animals_animal_id_fkey REFERENCES animals (id) ON DELETE CASCADE,
+        PRIMARY KEY (zookeeper_id, animal_id)
+      )`
+    yield* sql`CREATE INDEX zookeeper_animals_animal_id_idx ON zookeeper_animals (animal_id)`
+    // A zookeeper's animals list has a Last-Modified that moves with the links too.
+    yield* sql`
+      CREATE TRIGGER zookeeper_animals_changed AFTER INSERT OR UPDATE OR DELETE ON zookeeper_animals
+      FOR EACH ROW EXECUTE FUNCTION zoo_collection_changed()`
   })
 })
 

@@ -4,42 +4,29 @@
  * schema, keyset pages, and writes whose preconditions (`If-Match`) and
  * conflicts (unique keys, references) the database decides atomically.
  */
-import { Effect, Schema } from "effect"
+import { Context, Duration, Effect, Fiber, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import type { Fragment } from "effect/sql/Statement"
 import { DatabaseUnavailable, PreconditionFailed } from "../Errors.ts"
-import type { Filters } from "../Shared/Listing.ts"
-import type { ExpectedVersions, ListRequest, ResourceRepository, Stored } from "../Shared/Repository.ts"
 import { etagOf } from "../Shared/Http.ts"
-
-export interface SqlResourceOptions<R extends Stored, Create, NotFound, IdTaken, WriteError, DeleteError> {
-  /** Table name; also the collection's key in `collection_changes`. */
-  readonly table: string
-  /** Decodes a row (NULL columns dropped) into the resource. */
-  readonly Resource: Schema.Codec<R, unknown>
-  /** Columns selected as they are (the id included). */
-  readonly columns: ReadonlyArray<string>
-  /** `date` columns, selected as `YYYY-MM-DD`. */
-  readonly dates?: ReadonlyArray<string>
-  readonly filters: Filters
-  /** Text columns sorted by code point (`COLLATE "C"`), the same order as the in-memory layer. */
-  readonly textSortColumns?: ReadonlyArray<string>
-  /** The full row for a create or a replacement: optional fields left out become NULL. */
-  readonly toRow: (input: Create) => Record<string, unknown>
-  readonly notFound: (id: string) => NotFound
-  /** A create named an id that exists (the `<table>_pkey` constraint). */
-  readonly idTaken: (id: string) => IdTaken
-  /** Another unique constraint was violated by a write (a unique field taken). */
-  readonly onUniqueViolation?: ((constraint: string) => WriteError) | undefined
-  /** A foreign key (or check) failed on a write: a reference to something that does not exist. */
-  readonly onWriteConstraint?: () => WriteError
-  /** A foreign key refused a delete: the resource is still referenced. */
-  readonly onDeleteRestricted?: (id: string) => DeleteError
-}
+import { collectionsRead, type Filters } from "../Shared/Listing.ts"
+import type { ExpectedVersions, LinkRepository, ListRequest, ResourceRepository, Stored } from "../Shared/Repository.ts"
+import { capitalize } from "../Shared/Text.ts"
+import {
+  type Body,
+  type Fields,
+  foreignKeyName,
+  type LinkDefinition,
+  type MergePatchBody,
+  primaryKeyName,
+  type ResourceTable,
+  writableColumns
+} from "./Table.ts"
 
 /** RFC 3339 in UTC with milliseconds, the same text the in-memory layer produces. */
-const isoTimestamp = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`
+const isoTimestamp = (expression: string, alias = expression) =>
+  `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${alias}`
 
 /** A NULL column is an absent optional field: drop it before decoding. */
 const withoutNulls = (row: Record<string, unknown>): Record<string, unknown> => {
@@ -50,121 +37,161 @@ const withoutNulls = (row: Record<string, unknown>): Record<string, unknown> => 
   return result
 }
 
-type Failure = "unique" | "constraint" | "unavailable" | "other"
-
-/** What a database failure is, to the caller. */
-const classify = (error: SqlError): Failure => {
-  switch (error.reason._tag) {
-    case "UniqueViolation":
-      return "unique"
-    case "ConstraintError":
-      return "constraint"
-    case "ConnectionError":
-    case "StatementTimeoutError":
-    case "LockTimeoutError":
-      return "unavailable"
-    default:
-      return "other"
-  }
+/**
+ * The constraint a failure names: a unique violation carries it; other
+ * constraint errors (foreign keys) keep PostgreSQL's error fields in the cause.
+ */
+const constraintOf = (error: SqlError): string => {
+  const reason = error.reason
+  if (reason._tag === "UniqueViolation") return reason.constraint
+  const constraint = (reason.cause as { readonly constraint?: unknown } | undefined)?.constraint
+  return typeof constraint === "string" ? constraint : "unknown"
 }
 
 /**
- * Turns database failures into domain problems: the given mapping for
- * conflicts, 503 for a lost or slow database, a defect (500) for anything
- * else — a bug, not a client error.
+ * Turns database failures into domain problems: a conflict on a constraint
+ * into what `on` makes of it, a lost or slow database into 503, anything else
+ * (a constraint `on` does not know included) into a defect (500): a bug, not
+ * a client error.
  */
 export const mapSqlError = <E = never>(on: {
-  readonly unique?: ((constraint: string) => E) | undefined
-  readonly constraint?: (() => E) | undefined
+  /** A unique constraint refused the write; `undefined` for one the caller did not expect. */
+  readonly unique?: ((constraint: string) => E | undefined) | undefined
+  /** Another constraint (a foreign key, a check) refused it; `undefined` for one the caller did not expect. */
+  readonly constraint?: ((constraint: string) => E | undefined) | undefined
 } = {}) =>
 <A, R>(effect: Effect.Effect<A, SqlError | Schema.SchemaError, R>): Effect.Effect<A, E | DatabaseUnavailable, R> =>
-  Effect.catch(effect, (error): Effect.Effect<never, E | DatabaseUnavailable> => {
+  withDeadline(Effect.catch(effect, (error): Effect.Effect<never, E | DatabaseUnavailable> => {
     if (error._tag === "SchemaError") return Effect.die(error)
-    switch (classify(error)) {
-      case "unique":
-        if (on.unique && error.reason._tag === "UniqueViolation") return Effect.fail(on.unique(error.reason.constraint))
-        return Effect.die(error)
-      case "constraint":
-        return on.constraint ? Effect.fail(on.constraint()) : Effect.die(error)
-      case "unavailable":
+    switch (error.reason._tag) {
+      case "UniqueViolation":
+      case "ConstraintError": {
+        const handle = error.reason._tag === "UniqueViolation" ? on.unique : on.constraint
+        const problem = handle?.(constraintOf(error))
+        return problem === undefined ? Effect.die(error) : Effect.fail(problem)
+      }
+      case "ConnectionError":
+      case "StatementTimeoutError":
+      case "LockTimeoutError":
         return Effect.andThen(
           Effect.logWarning("Database unavailable", error.reason._tag),
           Effect.fail(DatabaseUnavailable.instance)
         )
-      case "other":
+      default:
         return Effect.die(error)
     }
+  }))
+
+/**
+ * How long a database call may take, client side. Set from the configuration
+ * by `Database.layer`; the default suits tests.
+ */
+export const QueryDeadline = Context.Reference<Duration.Duration>("zoo-api/Repo/QueryDeadline", {
+  defaultValue: () => Duration.seconds(10)
+})
+
+/**
+ * A client-side deadline on a database call. `statement_timeout` is enforced
+ * by the server, so it cannot fire when the server or the network stops
+ * answering; this does. The call runs detached so that the caller gets its
+ * 503 at the deadline while the interrupted query drains its connection in
+ * the background (the driver waits up to 5 s for that).
+ */
+export const withDeadline = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseUnavailable, R> =>
+  Effect.flatMap(Effect.forkDetach(effect), (fiber) => {
+    const abandon = Effect.forkDetach(Fiber.interrupt(fiber))
+    return Effect.flatMap(QueryDeadline, (deadline) =>
+      Fiber.join(fiber).pipe(
+        Effect.timeoutOrElse({
+          duration: deadline,
+          orElse: () =>
+            Effect.andThen(
+              Effect.andThen(abandon, Effect.logWarning("Database call exceeded its deadline", Duration.format(deadline))),
+              Effect.fail(DatabaseUnavailable.instance)
+            )
+        }),
+        Effect.onInterrupt(() => abandon)
+      ))
   })
 
-export const makeSqlRepository = Effect.fnUntraced(function*<
-  R extends Stored,
-  Create extends { readonly id?: string | undefined },
-  Patch extends Record<string, unknown>,
-  NotFound,
-  IdTaken,
-  WriteError = never,
-  DeleteError = never
->(options: SqlResourceOptions<R, Create, NotFound, IdTaken, WriteError, DeleteError>) {
+/** The `WHERE` clauses of a list's filters, from their declarations; absent values are no clause. */
+const filterClauses = (sql: SqlClient.SqlClient, filters: Filters, values: Readonly<Record<string, unknown>>) => {
+  const clauses: Array<Fragment> = []
+  for (const [name, value] of Object.entries(values)) {
+    const filter = filters[name]
+    if (filter === undefined || value === undefined) continue
+    const column = sql(filter.column)
+    switch (filter.kind) {
+      case "in":
+        clauses.push(sql`${column} IN ${sql.in(value as ReadonlyArray<unknown>)}`)
+        break
+      case "eq":
+        clauses.push(sql`${column} = ${value}`)
+        break
+      case "after":
+        clauses.push(sql`${column} > ${value}`)
+        break
+      case "before":
+        clauses.push(sql`${column} < ${value}`)
+        break
+      case "prefix":
+        clauses.push(sql`starts_with(lower(${column}), lower(${value}))`)
+        break
+      case "linked": {
+        const { member, owner, table } = filter.through
+        clauses.push(sql`${column} IN (SELECT ${sql(member)} FROM ${sql(table)} WHERE ${sql(owner)} = ${value})`)
+        break
+      }
+    }
+  }
+  return clauses
+}
+
+export const makeSqlRepository = Effect.fnUntraced(function*<R extends Stored, NotFound, IdTaken, WriteError = never, DeleteError = never>(
+  definition: ResourceTable<R, NotFound, IdTaken, WriteError, DeleteError>
+) {
   const sql = yield* SqlClient.SqlClient
-  const { table, filters } = options
+  const { table, filters } = definition
   const span = (name: string) => `${capitalize(table)}Repository.${name}`
   const tableName = sql(table)
+  const writable = writableColumns(definition)
   const columns = sql.literal([
-    ...options.columns,
-    ...(options.dates ?? []).map((column) => `to_char(${column}, 'YYYY-MM-DD') AS ${column}`),
+    "id",
+    ...definition.columns,
+    ...(definition.dates ?? []).map((column) => `to_char(${column}, 'YYYY-MM-DD') AS ${column}`),
     isoTimestamp("created_at"),
     isoTimestamp("updated_at"),
     "version"
   ].join(", "))
-  const decode = Schema.decodeUnknownEffect(options.Resource)
+  const decode = Schema.decodeUnknownEffect(definition.Resource)
   const decodeRows = (rows: ReadonlyArray<Record<string, unknown>>) => Effect.forEach(rows, (row) => decode(withoutNulls(row)))
-  const primaryKey = `${table}_pkey`
-  const writeErrors = mapSqlError<WriteError>({ unique: options.onUniqueViolation, constraint: options.onWriteConstraint })
-  const createErrors = (id: string) =>
-    mapSqlError<IdTaken | WriteError>({
-      unique: (constraint) => constraint === primaryKey ? options.idTaken(id) : uniqueViolation(constraint),
-      constraint: options.onWriteConstraint
-    })
-  /** Only a create can take a primary key; other unique constraints are the resource's own. */
-  const uniqueViolation = (constraint: string): WriteError => {
-    if (options.onUniqueViolation === undefined) throw new Error(`Unexpected unique violation on ${constraint}`)
-    return options.onUniqueViolation(constraint)
+  /** The full row of a create or a replacement: optional fields left out become NULL. */
+  const toRow = (input: Body): Record<string, unknown> =>
+    Object.fromEntries(writable.map((column) => [column, input[column] ?? null]))
+  type Row = Readonly<Record<string, unknown>>
+  /** The problem of a unique constraint a write broke, from the row it wrote. */
+  const taken = (constraint: string, row: Row) =>
+    definition.uniqueKeys?.find((key) => key.constraint === constraint)?.onTaken(row as Partial<Fields<R>>)
+  /** The problem of a foreign key a write broke: the row names one that does not exist. */
+  const missing = (constraint: string, row: Row) => {
+    const reference = definition.references?.find(({ column }) => foreignKeyName(table, column) === constraint)
+    return reference?.onMissing(String(row[reference.column]))
   }
+  const writeErrors = (row: Row) =>
+    mapSqlError<WriteError>({ unique: (constraint) => taken(constraint, row), constraint: (constraint) => missing(constraint, row) })
+  const createErrors = (row: Row & { readonly id: string }) =>
+    mapSqlError<IdTaken | WriteError>({
+      unique: (constraint) => constraint === primaryKeyName(table) ? definition.idTaken(row.id) : taken(constraint, row),
+      constraint: (constraint) => missing(constraint, row)
+    })
   const readErrors = mapSqlError()
 
   /** A sort column as compared: text by code point, so SQL and memory order alike. */
   const sortColumn = (field: string) =>
-    options.textSortColumns?.includes(field) ? sql.literal(`${field} COLLATE "C"`) : sql(field)
-
-  const filterClauses = (values: Readonly<Record<string, unknown>>): Array<Fragment> => {
-    const clauses: Array<Fragment> = []
-    for (const [name, value] of Object.entries(values)) {
-      const filter = filters[name]
-      if (filter === undefined || value === undefined) continue
-      const column = sql(filter.column)
-      switch (filter.kind) {
-        case "in":
-          clauses.push(sql`${column} IN ${sql.in(value as ReadonlyArray<unknown>)}`)
-          break
-        case "eq":
-          clauses.push(sql`${column} = ${value}`)
-          break
-        case "after":
-          clauses.push(sql`${column} > ${value}`)
-          break
-        case "before":
-          clauses.push(sql`${column} < ${value}`)
-          break
-        case "prefix":
-          clauses.push(sql`starts_with(lower(${column}), lower(${value}))`)
-          break
-      }
-    }
-    return clauses
-  }
+    definition.textSortColumns?.includes(field) ? sql.literal(`${field} COLLATE "C"`) : sql(field)
 
   const list = Effect.fn(span("list"))(function*(request: ListRequest) {
-    const where = filterClauses(request.filters)
+    const where = filterClauses(sql, filters, request.filters)
     const { field, descending } = request.sort
     const direction = sql.literal(descending ? "DESC" : "ASC")
     const page = request.after === undefined
@@ -173,23 +200,25 @@ export const makeSqlRepository = Effect.fnUntraced(function*<
         ...where,
         sql`(${sortColumn(field)}, id) ${sql.literal(descending ? "<" : ">")} (${request.after.value}, ${request.after.id})`
       ]
-    const [rows, [count], changes] = yield* Effect.all([
+    const [rows, [count], [changes]] = yield* Effect.all([
       sql`SELECT ${columns} FROM ${tableName} WHERE ${sql.and(page)}
           ORDER BY ${sortColumn(field)} ${direction}, id ${direction} LIMIT ${request.limit + 1}`.pipe(Effect.flatMap(decodeRows)),
       sql<{ readonly total: number }>`SELECT count(*)::int AS total FROM ${tableName} WHERE ${sql.and(where)}`,
-      sql<{ readonly changed_at: string }>`SELECT ${sql.literal(isoTimestamp("changed_at"))} FROM collection_changes WHERE collection = ${table}`
+      sql<{ readonly changed_at: string | null }>`
+        SELECT ${sql.literal(isoTimestamp("max(changed_at)", "changed_at"))}
+        FROM collection_changes WHERE collection IN ${sql.in(collectionsRead(table, filters, request.filters))}`
     ], { concurrency: "unbounded" }).pipe(readErrors)
     return {
       items: rows.slice(0, request.limit),
       total: count?.total ?? 0,
       hasMore: rows.length > request.limit,
-      lastModified: changes[0]?.changed_at
+      lastModified: changes?.changed_at ?? undefined
     }
   })
 
   const findById = Effect.fn(span("findById"))(function*(id: string) {
     const rows = yield* sql`SELECT ${columns} FROM ${tableName} WHERE id = ${id}`.pipe(Effect.flatMap(decodeRows), readErrors)
-    if (rows.length === 0) return yield* Effect.fail(options.notFound(id))
+    if (rows.length === 0) return yield* Effect.fail(definition.notFound(id))
     return rows[0]!
   })
 
@@ -202,7 +231,7 @@ export const makeSqlRepository = Effect.fnUntraced(function*<
       sql<{ readonly version: number }>`SELECT version FROM ${tableName} WHERE id = ${id}`.pipe(readErrors),
       (rows): Effect.Effect<never, NotFound | PreconditionFailed> =>
         rows.length === 0
-          ? Effect.fail(options.notFound(id))
+          ? Effect.fail(definition.notFound(id))
           : Effect.fail(new PreconditionFailed({ detail: "The resource changed since that ETag", etag: etagOf(rows[0]!) }))
     )
 
@@ -213,28 +242,29 @@ export const makeSqlRepository = Effect.fnUntraced(function*<
     Effect.flatMap(
       sql`UPDATE ${tableName} SET ${sql.update(row)} WHERE id = ${id} AND ${versionCondition(expected)} RETURNING ${columns}`.pipe(
         Effect.flatMap(decodeRows),
-        writeErrors
+        writeErrors(row)
       ),
       (rows) => rows.length === 0 ? explainMiss(id) : Effect.succeed(rows[0]!)
     )
 
-  const repository: ResourceRepository<R, Create, Patch, NotFound, IdTaken, WriteError, DeleteError> = {
+  const repository: ResourceRepository<R, Body, MergePatchBody, NotFound, IdTaken, WriteError, DeleteError> = {
     list,
     findById,
-    create: Effect.fn(span("create"))(function*(input: Create) {
+    create: Effect.fn(span("create"))(function*(input: Body) {
       // Ids are made here, not by the database: PostgreSQL 15 has no uuidv7().
       const id = input.id ?? globalThis.crypto.randomUUID()
-      const rows = yield* sql`INSERT INTO ${tableName} ${sql.insert({ ...options.toRow(input), id })} RETURNING ${columns}`.pipe(
+      const row = { ...toRow(input), id }
+      const rows = yield* sql`INSERT INTO ${tableName} ${sql.insert(row)} RETURNING ${columns}`.pipe(
         Effect.flatMap(decodeRows),
         // The database decides duplicates (a unique index), atomically: no read-then-write race.
-        createErrors(id)
+        createErrors(row)
       )
       return rows[0]!
     }),
-    replace: Effect.fn(span("replace"))(function*(id: string, input: Create, expected?: ExpectedVersions) {
-      return yield* update(id, options.toRow(input), expected)
+    replace: Effect.fn(span("replace"))(function*(id: string, input: Body, expected?: ExpectedVersions) {
+      return yield* update(id, toRow(input), expected)
     }),
-    patch: Effect.fn(span("patch"))(function*(id: string, patch: Patch, expected?: ExpectedVersions) {
+    patch: Effect.fn(span("patch"))(function*(id: string, patch: MergePatchBody, expected?: ExpectedVersions) {
       // A merge patch is an UPDATE of exactly the keys present (null clears): one statement, no lost update.
       if (Object.keys(patch).length === 0) {
         const current = yield* findById(id)
@@ -247,7 +277,8 @@ export const makeSqlRepository = Effect.fnUntraced(function*<
     }),
     remove: Effect.fn(span("remove"))(function*(id: string, expected?: ExpectedVersions) {
       const rows = yield* sql`DELETE FROM ${tableName} WHERE id = ${id} AND ${versionCondition(expected)} RETURNING id`.pipe(
-        mapSqlError<DeleteError>({ constraint: options.onDeleteRestricted && (() => options.onDeleteRestricted!(id)) })
+        // The only constraint a delete can break: a RESTRICT foreign key pointing here.
+        mapSqlError<DeleteError>({ constraint: () => definition.onDeleteRestricted?.(id) })
       )
       if (rows.length === 0) return yield* explainMiss(id)
     })
@@ -255,4 +286,55 @@ export const makeSqlRepository = Effect.fnUntraced(function*<
   return repository
 })
 
-const capitalize = (word: string) => word.charAt(0).toUpperCase() + word.slice(1)
+/**
+ * One SQL implementation of `LinkRepository`: a row of the link table per
+ * link, made only when both ends exist. When a call changes nothing, one
+ * query tells "already so" (success) from an end that does not exist (404).
+ */
+export const makeSqlLinks = Effect.fnUntraced(function*<OwnerNotFound, MemberNotFound>(
+  definition: LinkDefinition<OwnerNotFound, MemberNotFound>
+) {
+  const sql = yield* SqlClient.SqlClient
+  const { link: { member, owner, table }, members, owners } = definition
+  const span = (name: string) => `${capitalize(table)}Repository.${name}`
+
+  /** Nothing changed: fine if both ends exist, else the first that does not. */
+  const explain = (ownerId: string, memberId: string) =>
+    Effect.flatMap(
+      sql<{ readonly owner: boolean; readonly member: boolean }>`
+        SELECT EXISTS (SELECT 1 FROM ${sql(owners.table)} WHERE id = ${ownerId}) AS owner,
+               EXISTS (SELECT 1 FROM ${sql(members.table)} WHERE id = ${memberId}) AS member`.pipe(mapSqlError()),
+      ([found]): Effect.Effect<void, OwnerNotFound | MemberNotFound> =>
+        !found?.owner
+          ? Effect.fail(owners.notFound(ownerId))
+          : !found.member
+          ? Effect.fail(members.notFound(memberId))
+          : Effect.void
+    )
+
+  const repository: LinkRepository<OwnerNotFound, MemberNotFound> = {
+    link: Effect.fn(span("link"))(function*(ownerId: string, memberId: string) {
+      const rows = yield* sql`
+        INSERT INTO ${sql(table)} (${sql(owner)}, ${sql(member)})
+        SELECT o.id, m.id FROM ${sql(owners.table)} o, ${sql(members.table)} m WHERE o.id = ${ownerId} AND m.id = ${memberId}
+        ON CONFLICT DO NOTHING RETURNING 1`.pipe(
+        // An end deleted while this ran: its foreign key says which.
+        mapSqlError<OwnerNotFound | MemberNotFound>({
+          constraint: (constraint) =>
+            constraint === foreignKeyName(table, owner)
+              ? owners.notFound(ownerId)
+              : constraint === foreignKeyName(table, member)
+              ? members.notFound(memberId)
+              : undefined
+        })
+      )
+      if (rows.length === 0) yield* explain(ownerId, memberId)
+    }),
+    unlink: Effect.fn(span("unlink"))(function*(ownerId: string, memberId: string) {
+      const rows = yield* sql`
+        DELETE FROM ${sql(table)} WHERE ${sql(owner)} = ${ownerId} AND ${sql(member)} = ${memberId} RETURNING 1`.pipe(mapSqlError())
+      if (rows.length === 0) yield* explain(ownerId, memberId)
+    })
+  }
+  return repository
+})

@@ -30,8 +30,17 @@ export const PastDate = CalendarDate.check(
   Schema.makeFilter((value: string) => value <= todayUtc(), { expected: "a date that is not in the future" })
 )
 
-/** An RFC 3339 timestamp set by the server. */
-export const Timestamp = Schema.String.annotate({
+/**
+ * An RFC 3339 timestamp set by the server: UTC with milliseconds, exactly as
+ * `Date#toISOString` writes it (and the SQL layer selects it). Checked so that
+ * a forged cursor position cannot reach the database as an invalid timestamp.
+ */
+export const Timestamp = Schema.String.check(
+  Schema.makeFilter((value: string) => {
+    const time = Date.parse(value)
+    return !Number.isNaN(time) && new Date(time).toISOString() === value
+  }, { expected: "an RFC 3339 timestamp in UTC with milliseconds", toJsonSchema: () => ({}) })
+).annotate({
   description: "RFC 3339 timestamp, set by the server",
   format: "date-time",
   examples: ["2026-01-05T10:00:00.000Z"]

@@ -8,12 +8,23 @@ import { Schema } from "effect"
 /**
  * How a filter compares a column: `in` (one of several values, the parameter
  * repeats), `eq`, `after` / `before` (exclusive bounds), `prefix`
- * (case-insensitive start of the text).
+ * (case-insensitive start of the text), `linked` (the row is linked to the
+ * value through a link table, e.g. an animal to the zookeepers caring for it).
  */
-export type FilterKind = "in" | "eq" | "after" | "before" | "prefix"
+export type FilterKind = "in" | "eq" | "after" | "before" | "prefix" | "linked"
 
-export interface Filter<S extends Schema.Top = Schema.Top> {
-  readonly kind: FilterKind
+/**
+ * A many-to-many link table: each row links an owner to a member, e.g. a
+ * zookeeper (`zookeeper_id`) to an animal in their care (`animal_id`).
+ */
+export interface LinkTable {
+  readonly table: string
+  readonly owner: string
+  readonly member: string
+}
+
+interface FilterFields<S extends Schema.Top> {
+  /** The column compared; for `linked`, the column the link table's member column names. */
   readonly column: string
   readonly schema: S
   /** The value type as the capabilities document names it. */
@@ -21,7 +32,19 @@ export interface Filter<S extends Schema.Top = Schema.Top> {
   readonly description: string
 }
 
+export type Filter<S extends Schema.Top = Schema.Top> =
+  | FilterFields<S> & { readonly kind: Exclude<FilterKind, "linked"> }
+  | FilterFields<S> & { readonly kind: "linked"; readonly through: LinkTable }
+
 export type Filters = Readonly<Record<string, Filter>>
+
+/** Rows whose value is one of several (the parameter repeats); the capabilities name the type after the column. */
+export const oneOfFilter = <S extends Schema.Top>(column: string, schema: S, description: string) =>
+  ({ kind: "in", column, schema, type: column, description }) as const
+
+/** Rows whose text starts with the value, ignoring case. */
+export const prefixFilter = (column: string, description: string) =>
+  ({ kind: "prefix", column, schema: Schema.String.check(Schema.isMinLength(1)), type: "string", description }) as const
 
 /** The query-string fields of a set of filters. */
 export type FilterQuery<F extends Filters> = {
@@ -36,6 +59,24 @@ export const filterQuery = <F extends Filters>(filters: F): FilterQuery<F> => {
   }
   return fields as FilterQuery<F>
 }
+
+/** The filters without the one a path fixes, e.g. an animals list under `/habitats/{id}` has no `habitat_id` filter. */
+export const withoutFilter = <F extends Filters, K extends keyof F>(filters: F, name: K): Omit<F, K> => {
+  const { [name]: _fixed, ...rest } = filters
+  return rest
+}
+
+/**
+ * The collections a list reads: its own, and the link tables its filters go
+ * through, so its `Last-Modified` moves when a link is made or removed too.
+ */
+export const collectionsRead = (table: string, filters: Filters, values: Readonly<Record<string, unknown>>): Array<string> => [
+  table,
+  ...Object.entries(values).flatMap(([name, value]) => {
+    const filter = filters[name]
+    return filter?.kind === "linked" && value !== undefined ? [filter.through.table] : []
+  })
+]
 
 /** A sort order: a field and a direction; ties are always broken by id, ascending with the field. */
 export interface Sort {
@@ -63,7 +104,8 @@ export interface Position {
 const CursorPayload = Schema.Struct({
   sort: Schema.String,
   filters: Schema.Record(Schema.String, Schema.Unknown),
-  after: Schema.Struct({ value: Schema.String, id: Schema.String })
+  // Ids are UUIDs: a forged id must be refused here, not by the database (a 500).
+  after: Schema.Struct({ value: Schema.String, id: Schema.String.check(Schema.isUUID()) })
 })
 export type CursorPayload = typeof CursorPayload.Type
 

@@ -66,3 +66,14 @@ export interface ResourceRepository<R extends Stored, Create, Patch, NotFound, I
     expected?: ExpectedVersions
   ) => Effect.Effect<void, NotFound | PreconditionFailed | DeleteError | DatabaseUnavailable>
 }
+
+/**
+ * A many-to-many link between two collections, e.g. zookeepers (owners) and
+ * the animals in their care (members). Both calls are idempotent; both fail
+ * with the owner's not-found problem if it does not exist, else with the
+ * member's if that does not.
+ */
+export interface LinkRepository<OwnerNotFound, MemberNotFound> {
+  readonly link: (owner: string, member: string) => Effect.Effect<void, OwnerNotFound | MemberNotFound | DatabaseUnavailable>
+  readonly unlink: (owner: string, member: string) => Effect.Effect<void, OwnerNotFound | MemberNotFound | DatabaseUnavailable>
+}

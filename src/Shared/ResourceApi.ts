@@ -36,6 +36,14 @@ export const pageQuery = <const Sort extends ReadonlyArray<string>>(sortFields: 
   )
 })
 
+/** A page of a list: a JSON array, with the total, the collection's `Last-Modified` and the `next` link as headers. */
+export const listSuccess = <S extends Schema.Top>(Resource: S) =>
+  HttpApiSchema.WithHeaders(Schema.Array(Resource), {
+    "x-total-count": Schema.NumberFromString.annotate({ description: "How many match the filters, over all pages" }),
+    "last-modified": Schema.optionalKey(LastModified.annotate({ description: "Last create, update or delete in the collection" })),
+    link: Schema.optionalKey(Schema.String.annotate({ description: "`<url>; rel=\"next\"` while there are more" }))
+  })
+
 /** What `OPTIONS` on a collection answers: what a client may do there. */
 export const Capabilities = Schema.Struct({
   methods: Schema.Array(Schema.String),
@@ -113,11 +121,7 @@ export const makeResourceGroup = <
     .add(
       HttpApiEndpoint.get("list", "/", {
         query: contract.query,
-        success: HttpApiSchema.WithHeaders(Schema.Array(Resource), {
-          "x-total-count": Schema.NumberFromString.annotate({ description: "How many match the filters, over all pages" }),
-          "last-modified": Schema.optionalKey(LastModified.annotate({ description: "Last create, update or delete in the collection" })),
-          link: Schema.optionalKey(Schema.String.annotate({ description: "`<url>; rel=\"next\"` while there are more" }))
-        }),
+        success: listSuccess(Resource),
         error: DatabaseUnavailable
       }).annotate(OpenApi.Summary, `List ${contract.name}`)
         .annotate(OpenApi.Description, "Keyset pages: follow the `next` link; no row is skipped or repeated when rows are added between pages."),

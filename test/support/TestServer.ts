@@ -6,11 +6,9 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { createServer } from "node:http"
-import type { AnimalsRepository } from "../../src/Animals/AnimalsRepository.ts"
-import { makeAppRoutes } from "../../src/Http/App.ts"
-import type { Readiness } from "../../src/Repo/Database.ts"
+import { makeAppRoutes, type Repositories } from "../../src/Http/App.ts"
 
-export const TestServer = <E, R>(repositories: Layer.Layer<AnimalsRepository | Readiness, E, R>) =>
+export const TestServer = <E, R>(repositories: Layer.Layer<Repositories, E, R>) =>
   HttpRouter.serve(makeAppRoutes(repositories), { disableLogger: true, disableListenLog: true }).pipe(
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
   )

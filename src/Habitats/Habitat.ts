@@ -1,0 +1,66 @@
+/**
+ * The habitat resource, where animals live: its identifier, its fields, the
+ * problems its operations can end in, and the collection's contract.
+ */
+import { Schema } from "effect"
+import { FieldTakenProblem, problemType, ResourceProblem, UnknownReferenceProblem } from "../Errors.ts"
+import { type Filters, oneOfFilter, prefixFilter } from "../Shared/Listing.ts"
+import { defineResource } from "../Shared/Resource.ts"
+import { DisplayName, ResourceId } from "../Shared/ResourceSchemas.ts"
+
+export const HabitatId = ResourceId("HabitatId", "Habitat identifier (UUID)", "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b")
+export type HabitatId = typeof HabitatId.Type
+
+export const Climate = Schema.Literals(["tropical", "arid", "temperate", "polar", "aquatic"]).annotate({
+  description: "The climate the habitat keeps"
+})
+
+/** Habitat names are unique (exactly as written). */
+export const HabitatNameTaken = FieldTakenProblem("HabitatNameTaken", "habitat", "name")
+
+/** A habitat cannot be deleted while animals live in it (409). */
+export const HabitatOccupied = ResourceProblem("HabitatOccupied", {
+  type: problemType("habitat-occupied"),
+  status: 409,
+  title: "Habitat still occupied"
+}, (id) => `The habitat ${id} still houses animals: move them to another habitat first`)
+
+/** An animal was written with a `habitat_id` that names no habitat (422). */
+export const UnknownHabitat = UnknownReferenceProblem("UnknownHabitat", "habitat")
+
+/** What a list of habitats can be filtered by; the query string, SQL and memory layers all read this. */
+export const habitatFilters = {
+  climate: oneOfFilter("climate", Climate, "Only these climates (repeat the parameter for several)"),
+  name: prefixFilter("name", "Name starts with this text (case-insensitive)")
+} as const satisfies Filters
+
+export const habitatsContract = defineResource({
+  name: "habitats",
+  singular: "habitat",
+  description: "The habitats of the zoo, and the animals living in each",
+  Id: HabitatId,
+  fields: {
+    name: DisplayName(2, "Savanna").annotate({ description: "Name, 2 to 100 characters; no two habitats share one" }),
+    climate: Climate,
+    capacity: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 1000 })).annotate({
+      description: "How many animals it is made for, 1 to 1000",
+      examples: [12]
+    })
+  },
+  filters: habitatFilters,
+  sortFields: ["name", "capacity", "created_at"],
+  writeErrors: [HabitatNameTaken],
+  deleteErrors: [HabitatOccupied]
+})
+
+export const { Create: HabitatCreate, Patch: HabitatPatch, Resource: Habitat } = habitatsContract
+export type Habitat = typeof Habitat.Type
+export type HabitatCreate = typeof HabitatCreate.Type
+export type HabitatPatch = typeof HabitatPatch.Type
+
+/** One of each of its own problems, shown as the example response in the OpenAPI document. */
+export const habitatProblemExamples = [
+  HabitatNameTaken.of("Savanna"),
+  HabitatOccupied.of("3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"),
+  UnknownHabitat.of("3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b")
+]

@@ -1,0 +1,26 @@
+/**
+ * The handlers of relations between collections (see `Shared/RelationApi.ts`).
+ */
+import { Effect } from "effect"
+import type { HttpServerRequest } from "effect/http"
+import type { ListRequest, Page, Stored } from "../Shared/Repository.ts"
+import { makeListHandler, type ResourceDescription } from "./ResourceHttp.ts"
+
+/**
+ * `GET /v1/<owners>/{id}/<members>`: 404 unless the owner exists, then the
+ * members' own list with the filter `fixed` set to the owner's id, so pages,
+ * filters, sort and headers are exactly those of the members' collection.
+ */
+export const makeMembersHandler = <OwnerError, R extends Stored, ListError>(
+  owners: { readonly findById: (id: string) => Effect.Effect<unknown, OwnerError> },
+  members: ResourceDescription,
+  list: (request: ListRequest) => Effect.Effect<Page<R>, ListError>,
+  fixed: string
+) => {
+  const listMembers = makeListHandler(members, list)
+  return (request: {
+    readonly params: { readonly id: string }
+    readonly query: { readonly limit?: number; readonly cursor?: string; readonly sort?: string }
+    readonly request: HttpServerRequest.HttpServerRequest
+  }) => Effect.andThen(owners.findById(request.params.id), listMembers(request, { [fixed]: request.params.id }))
+}

@@ -1,0 +1,78 @@
+/**
+ * The representations every resource has, made from its writable fields: the
+ * body of a create or a replacement, the body of a merge patch, and the
+ * stored resource as reads return it.
+ */
+import { Schema, SchemaAST } from "effect"
+import { Timestamp, Version } from "./Fields.ts"
+import { article, capitalize } from "./Text.ts"
+
+/** A resource identifier: a UUID, branded so ids of different collections do not mix. */
+export const ResourceId = <const Brand extends string>(brand: Brand, description: string, example: string) =>
+  Schema.String.check(Schema.isUUID()).pipe(
+    // `brand` is one literal per collection; the library's single-key check cannot resolve a type parameter.
+    Schema.brand<Brand>(brand as never),
+    Schema.annotate({ description, examples: [example as any] })
+  )
+
+/** A name shown to people: `min` to 100 characters, counted as Unicode code points (five emoji are five). */
+export const DisplayName = (min: number, example: string) =>
+  Schema.String.check(Schema.isBetweenCodePoints(min, 100)).annotate({
+    description: `Name, ${min} to 100 characters (Unicode code points)`,
+    examples: [example]
+  })
+
+/**
+ * The fields of a JSON Merge Patch (RFC 7396) of these writable fields: each
+ * may be left out; `null` is allowed where the field is optional, and removes it.
+ */
+export type MergePatchFields<F extends Schema.Struct.Fields> = {
+  readonly [K in keyof F]: F[K] extends Schema.optionalKey<infer S extends Schema.Constraint> ? Schema.optionalKey<Schema.NullOr<S>>
+    : Schema.optionalKey<F[K]>
+}
+
+export const mergePatchFields = <F extends Schema.Struct.Fields>(fields: F): MergePatchFields<F> => {
+  const patch: Record<string, Schema.Top> = {}
+  for (const [key, field] of Object.entries(fields)) {
+    patch[key] = SchemaAST.isOptional(field.ast)
+      ? Schema.optionalKey(Schema.NullOr((field as unknown as Schema.optionalKey<Schema.Top>).schema))
+      : Schema.optionalKey(field)
+  }
+  return patch as MergePatchFields<F>
+}
+
+/**
+ * The three representations of a resource named `Name` (the OpenAPI
+ * identifiers are `<Name>Create`, `<Name>Patch` and `<Name>`). Optional
+ * fields are `optionalKey`: absent or a value, never `null`, because `null`
+ * means "remove" in a merge patch.
+ */
+export const resourceSchemas = <const Name extends string, Id extends Schema.Top, const F extends Schema.Struct.Fields>(
+  name: Name,
+  options: {
+    /** Singular noun for descriptions, e.g. `animal`. */
+    readonly singular: string
+    readonly description: string
+    readonly Id: Id
+    readonly fields: F
+  }
+) => {
+  const { Id, fields, singular } = options
+  return {
+    /** The body of `POST` and `PUT`: the writable fields, and the id when the client chooses it. */
+    Create: Schema.Struct({ id: Schema.optionalKey(Id), ...fields }).annotate({
+      identifier: `${name}Create`,
+      description: `${capitalize(article(singular))} to create, or the full replacement of one`
+    }),
+    /** The body of `PATCH`: every field optional; `null` removes an optional field and is an error on a required one. */
+    Patch: Schema.Struct(mergePatchFields(fields)).annotate({
+      identifier: `${name}Patch`,
+      description: `A JSON Merge Patch (RFC 7396) of ${article(singular)}: fields left out keep their value, null removes an optional one`
+    }),
+    /** The stored resource, as every read returns it. */
+    Resource: Schema.Struct({ id: Id, ...fields, created_at: Timestamp, updated_at: Timestamp, version: Version }).annotate({
+      identifier: name,
+      description: options.description
+    })
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The zookeeper resource, and the animals in each zookeeper's care: its
+ * identifier, its fields, the problems its operations can end in, and the
+ * collection's contract.
+ */
+import { Schema } from "effect"
+import { FieldTakenProblem } from "../Errors.ts"
+import { PastDate } from "../Shared/Fields.ts"
+import { type Filters, type LinkTable, prefixFilter } from "../Shared/Listing.ts"
+import { defineResource } from "../Shared/Resource.ts"
+import { DisplayName, ResourceId } from "../Shared/ResourceSchemas.ts"
+
+export const ZookeeperId = ResourceId("ZookeeperId", "Zookeeper identifier (UUID)", "7c9e6679-7425-40de-944b-e07fc1f90ae7")
+export type ZookeeperId = typeof ZookeeperId.Type
+
+/**
+ * An email address as HTML forms accept one (the WHATWG definition: ASCII,
+ * no quoted local parts), with a dot in the domain, at most 254 characters.
+ */
+const Email = Schema.String.check(
+  Schema.isMaxLength(254),
+  Schema.isPattern(
+    /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/u,
+    { expected: "an email address such as keeper@zoo.example" }
+  )
+).annotate({
+  description: "Email address, kept as written; no two zookeepers share one, whatever the letter case",
+  format: "email",
+  examples: ["sam.keeper@zoo.example"]
+})
+
+/** Emails are unique, ignoring letter case. */
+export const ZookeeperEmailTaken = FieldTakenProblem("ZookeeperEmailTaken", "zookeeper", "email")
+
+/**
+ * Who cares for which animal: a zookeeper has any number of animals in their
+ * care, and an animal any number of zookeepers.
+ */
+export const careLink = { table: "zookeeper_animals", owner: "zookeeper_id", member: "animal_id" } as const satisfies LinkTable
+
+export const zookeepersContract = defineResource({
+  name: "zookeepers",
+  singular: "zookeeper",
+  description: "The zookeepers, and the animals in each one's care",
+  Id: ZookeeperId,
+  fields: {
+    name: DisplayName(2, "Sam Keeper"),
+    email: Email,
+    hired_on: PastDate.annotate({ description: "Hiring date (YYYY-MM-DD), not in the future" })
+  },
+  filters: { name: prefixFilter("name", "Name starts with this text (case-insensitive)") } satisfies Filters,
+  sortFields: ["name", "hired_on", "created_at"],
+  writeErrors: [ZookeeperEmailTaken]
+})
+
+export const { Create: ZookeeperCreate, Patch: ZookeeperPatch, Resource: Zookeeper } = zookeepersContract
+export type Zookeeper = typeof Zookeeper.Type
+export type ZookeeperCreate = typeof ZookeeperCreate.Type
+export type ZookeeperPatch = typeof ZookeeperPatch.Type
+
+/** One of each of its own problems, shown as the example response in the OpenAPI document. */
+export const zookeeperProblemExamples = [ZookeeperEmailTaken.of("sam.keeper@zoo.example")]

@@ -1,0 +1,6 @@
+import { Layer } from "effect"
+import { SqlRepositories } from "../../src/Http/App.ts"
+import { pgliteLayer } from "../support/Databases.ts"
+import { domainRulesContract } from "./DomainRulesContract.ts"
+
+domainRulesContract("PGlite", SqlRepositories.pipe(Layer.provide(pgliteLayer())))

@@ -1,0 +1,85 @@
+/**
+ * Throwaway PostgreSQL schemas for services started as child processes: the
+ * service gets a `DATABASE_URL` whose `options` set its `search_path`, so its
+ * migrations and tables land in a schema of its own (`@effect/sql-pg` sends a
+ * URL's `options` parameter in the startup packet, as libpq does).
+ */
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Redacted } from "effect"
+import { testDatabaseUrl } from "./Databases.ts"
+
+/** One connection to `TEST_DATABASE_URL` as given (no schema). */
+const adminClient = () =>
+  PgClient.layer({
+    url: Redacted.make(testDatabaseUrl!),
+    maxConnections: 1,
+    connectTimeout: "5 seconds",
+    applicationName: "zoo-api-tests"
+  })
+
+/** Runs one statement as the test database's admin, on a connection of its own. */
+export const adminQuery = <A extends object = Record<string, unknown>>(
+  text: string,
+  params: ReadonlyArray<unknown> = []
+): Promise<ReadonlyArray<A>> =>
+  Effect.runPromise(
+    Effect.gen(function*() {
+      const sql = yield* PgClient.PgClient
+      return yield* sql.unsafe<A>(text, params)
+    }).pipe(
+      Effect.provide(adminClient()),
+      Effect.timeout("30 seconds")
+    )
+  )
+
+/** `TEST_DATABASE_URL` confined to `schema`, optionally reached through another port on 127.0.0.1. */
+export const schemaUrl = (schema: string, options: { readonly port?: number } = {}): string => {
+  const url = new URL(testDatabaseUrl!)
+  if (options.port !== undefined) {
+    url.hostname = "127.0.0.1"
+    url.port = String(options.port)
+  }
+  url.searchParams.set("options", `-c search_path=${schema}`)
+  return url.toString()
+}
+
+/** Creates a fresh, empty schema; {@link dropSchema} removes it with everything in it. */
+export const createSchema = async (label: string): Promise<string> => {
+  const schema = `test_${label.replace(/\W/g, "_")}_${globalThis.crypto.randomUUID().slice(0, 8)}`
+  await adminQuery(`CREATE SCHEMA "${schema}"`)
+  return schema
+}
+
+export const dropSchema = (schema: string): Promise<unknown> => adminQuery(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+
+/**
+ * Runs `lockStatement` (e.g. `LOCK TABLE s.animals IN ACCESS EXCLUSIVE MODE`)
+ * in a transaction that stays open, holding the lock, until `release()`
+ * (bounded: the transaction ends by itself after `maxHoldMs`).
+ */
+export const holdLock = async (lockStatement: string, maxHoldMs = 60_000): Promise<{ readonly release: () => Promise<void> }> => {
+  let onLocked!: () => void
+  let release!: () => void
+  const locked = new Promise<void>((resolve) => onLocked = resolve)
+  const released = new Promise<void>((resolve) => release = resolve)
+  const transaction = Effect.runPromise(
+    Effect.gen(function*() {
+      const sql = yield* PgClient.PgClient
+      yield* sql.withTransaction(Effect.gen(function*() {
+        yield* sql.unsafe(lockStatement)
+        onLocked()
+        yield* Effect.promise(() => released)
+      }))
+    }).pipe(
+      Effect.provide(adminClient()),
+      Effect.timeoutOption(maxHoldMs)
+    )
+  )
+  await Promise.race([locked, transaction.then(() => Promise.reject(new Error(`could not take the lock: ${lockStatement}`)))])
+  return {
+    release: async () => {
+      release()
+      await transaction
+    }
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The real service as a child process: `node src/main.ts` with the
+ * environment a test gives it, on a free loopback port. Durability and outage
+ * tests need this, since only a separate process can be `kill -9`ed, hold a
+ * data directory lock, or lose its database for real.
+ *
+ * Every process started here is killed when the test process exits, even if a
+ * test forgot to (or could not) stop it.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import * as Http from "node:http"
+import * as Net from "node:net"
+import * as Path from "node:path"
+
+const projectDir = Path.resolve(import.meta.dirname, "../..")
+const mainPath = Path.join(projectDir, "src", "main.ts")
+
+if (Number(process.versions.node.split(".")[0]) < 22) {
+  throw new Error(`ServerProcess needs Node >= 22.19 (the project's own node), got ${process.version}: run through npx`)
+}
+
+export interface ServerProcess {
+  readonly url: string
+  readonly pid: number
+  /** Milliseconds from spawn until `/healthz` answered 200 (`NaN` when not waited for). */
+  readonly startupMs: number
+  /** The exit code once the process has ended; `null` when a signal ended it. */
+  readonly exited: Promise<number | null>
+  /** Whether the process has ended. */
+  readonly hasExited: () => boolean
+  /** Sends `signal` (default SIGTERM) and waits for the exit. */
+  readonly kill: (signal?: NodeJS.Signals) => Promise<number | null>
+  /** SIGTERM, then SIGKILL if the process is still there after `graceMs`. */
+  readonly stop: (graceMs?: number) => Promise<number | null>
+  /** Everything the process wrote to stdout and stderr so far. */
+  readonly output: () => string
+}
+
+/** Processes not yet exited; killed when the test process exits. */
+const live = new Set<ChildProcess>()
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL")
+})
+
+/** A port nobody listens on right now (another process may still take it: see {@link startServer}). */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = Net.createServer()
+    server.unref()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as Net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+
+/**
+ * Starts `src/main.ts` without waiting for it to serve. The inherited
+ * environment loses every setting the service reads, so only `env` decides
+ * the database.
+ */
+export const spawnServer = (env: Record<string, string>, port: number): ServerProcess => {
+  const inherited = { ...process.env }
+  for (const name of Object.keys(inherited)) {
+    if (/^(DATABASE_|DATA_DIR$|PORT$|HOST$)/.test(name)) delete inherited[name]
+  }
+  const child = spawn(process.execPath, [mainPath], {
+    cwd: projectDir,
+    env: { ...inherited, ...env, PORT: String(port), HOST: "127.0.0.1" },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  live.add(child)
+  const chunks: Array<string> = []
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => chunks.push(chunk))
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => chunks.push(chunk))
+  let ended = false
+  const exited = new Promise<number | null>((resolve) => {
+    // "close", not "exit": the output is complete once the pipes are closed.
+    child.once("close", (code) => {
+      ended = true
+      live.delete(child)
+      resolve(code)
+    })
+    child.once("error", (error) => {
+      chunks.push(`spawn failed: ${error.message}\n`)
+      ended = true
+      live.delete(child)
+      resolve(null)
+    })
+  })
+  const kill = (signal: NodeJS.Signals = "SIGTERM") => {
+    if (!ended) child.kill(signal)
+    return exited
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? -1,
+    startupMs: Number.NaN,
+    exited,
+    hasExited: () => ended,
+    kill,
+    stop: async (graceMs = 10_000) => {
+      if (ended) return exited
+      child.kill("SIGTERM")
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs)
+      try {
+        return await exited
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+    output: () => chunks.join("")
+  }
+}
+
+const describeServer = (server: ServerProcess) => `server ${server.url} (pid ${server.pid}); output:\n${server.output()}`
+
+/** One GET on a connection of its own, destroyed when it times out or `signal` aborts. */
+const probe = (url: string, signal: AbortSignal, timeoutMs: number): Promise<number | undefined> =>
+  new Promise((resolve) => {
+    const request = Http.get(url, { agent: false, signal, timeout: timeoutMs }, (response) => {
+      response.resume()
+      resolve(response.statusCode)
+    })
+    request.once("timeout", () => request.destroy())
+    request.once("error", () => resolve(undefined))
+  })
+
+/**
+ * Probes `/healthz` every 100 ms until one probe answers 200; fails if the
+ * process exits first or `timeoutMs` passes.
+ *
+ * Probes overlap rather than run one after another: the service binds its
+ * port before its database is ready and migrated, and a request accepted in
+ * that window is never answered (the request handler is attached only once
+ * the app is built), so waiting for each probe to time out would add seconds
+ * to every start. Each probe has its own connection, closed once it is over,
+ * so no hung connection outlives the wait.
+ */
+export const waitUntilHealthy = async (server: ServerProcess, timeoutMs = 30_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  const probes = new AbortController()
+  let healthy = false
+  try {
+    while (Date.now() < deadline) {
+      if (server.hasExited()) {
+        throw new Error(`exited with code ${await server.exited} before serving: ${describeServer(server)}`)
+      }
+      void probe(`${server.url}/healthz`, probes.signal, 3_000).then((status) => {
+        if (status === 200) healthy = true
+      })
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      if (healthy) return
+    }
+    throw new Error(`not healthy within ${timeoutMs} ms: ${describeServer(server)}`)
+  } finally {
+    probes.abort()
+  }
+}
+
+/**
+ * Starts the service and waits (bounded) until it serves. A port taken between
+ * {@link freePort} and the server's `listen` is retried with another port.
+ * The caller must `stop()` or `kill()` what it gets.
+ */
+export const startServer = async (
+  env: Record<string, string>,
+  options: { readonly timeoutMs?: number } = {}
+): Promise<ServerProcess> => {
+  for (let attempt = 1;; attempt++) {
+    const started = performance.now()
+    const server = spawnServer(env, await freePort())
+    try {
+      await waitUntilHealthy(server, options.timeoutMs)
+      return { ...server, startupMs: performance.now() - started }
+    } catch (error) {
+      await server.stop(2_000)
+      if (attempt < 3 && /cannot listen: .*EADDRINUSE/.test(server.output())) continue
+      throw error
+    }
+  }
+}
+
+/** `fetch` with a bounded wait; the body is read eagerly (as text) so sockets are freed. */
+export const request = async (url: string, init: RequestInit & { readonly timeoutMs?: number } = {}) => {
+  const { timeoutMs = 10_000, ...rest } = init
+  const response = await fetch(url, { ...rest, signal: AbortSignal.timeout(timeoutMs) })
+  const text = await response.text()
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: (): any => JSON.parse(text)
+  }
+}
+
+export const postJson = (url: string, body: unknown, timeoutMs?: number) =>
+  request(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    ...(timeoutMs !== undefined && { timeoutMs })
+  })
