@@ -3,14 +3,16 @@
  * the handler layers a test chooses. Requests go through `fetch`, over TCP.
  */
 import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, References } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { createServer } from "node:http"
 import { makeAppRoutes, type Repositories } from "../../src/Http/App.ts"
 
 export const TestServer = <E, R>(repositories: Layer.Layer<Repositories, E, R>) =>
   HttpRouter.serve(makeAppRoutes(repositories), { disableLogger: true, disableListenLog: true }).pipe(
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" }))
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
+    // Access lines would bury the test output; warnings and errors still show.
+    Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
   )
 
 export const baseUrl = Effect.map(HttpServer.HttpServer, (server) => {
