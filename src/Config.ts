@@ -4,13 +4,37 @@
  * and reports every bad or missing value together, so a broken deployment is
  * fixed in one round, not one variable at a time.
  */
-import { Config, Duration, Effect, Schema } from "effect"
+import { ByteSize, Config, Duration, Effect, Schema, SchemaGetter } from "effect"
 
 const PostgresUrl = Schema.String.check(
   Schema.isPattern(/^postgres(ql)?:\/\/\S+$/, { expected: "a postgres:// or postgresql:// URL" })
 )
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+
+const RedisUrl = Schema.String.check(Schema.isPattern(/^rediss?:\/\/\S+$/, { expected: "a redis:// or rediss:// URL" }))
+
+/** `100/1s`: at most `limit` requests per `window` for each client. */
+const RateLimit = Schema.String.check(
+  Schema.isPattern(/^\d+\/\d+(ms|s|m|h)$/, { expected: "requests per window, like 100/1s or 1000/1m" })
+).pipe(Schema.decodeTo(
+  Schema.Struct({ limit: PositiveInt, window: Schema.Duration }),
+  {
+    decode: SchemaGetter.transform((text: string) => {
+      const [, limit, amount, unit] = /^(\d+)\/(\d+)(ms|s|m|h)$/.exec(text)!
+      const millis = Number(amount) * ({ ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const)[unit as "ms" | "s" | "m" | "h"]
+      return { limit: Number(limit), window: Duration.millis(millis) }
+    }),
+    encode: SchemaGetter.transform(({ limit, window }: { readonly limit: number; readonly window: Duration.Duration }) =>
+      `${limit}/${Duration.toMillis(window)}ms`
+    )
+  }
+))
+
+const CommaList = Schema.String.pipe(Schema.decodeTo(Schema.Array(Schema.String), {
+  decode: SchemaGetter.transform((text: string) => text.split(",").map((item) => item.trim()).filter((item) => item.length > 0)),
+  encode: SchemaGetter.transform((items: ReadonlyArray<string>) => items.join(","))
+}))
 
 /** Each variable, with its default. README's table and `.env.example` list the same. */
 const settings = {
@@ -25,7 +49,23 @@ const settings = {
   ),
   idleTimeout: Config.Duration("DATABASE_IDLE_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
   connectTimeout: Config.Duration("DATABASE_CONNECT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
-  statementTimeout: Config.Duration("DATABASE_STATEMENT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10)))
+  statementTimeout: Config.Duration("DATABASE_STATEMENT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
+  // Security (SPEC §6)
+  /** Comma-separated API keys, or `sha256:<hex>` digests of them. */
+  apiKeys: Config.option(Config.Redacted("API_KEYS")),
+  jwksUrl: Config.option(Config.URL("AUTH_JWKS_URL")),
+  jwksFile: Config.option(Config.String("AUTH_JWKS_FILE")),
+  authIssuer: Config.option(Config.String("AUTH_ISSUER")),
+  authAudience: Config.option(Config.String("AUTH_AUDIENCE")),
+  /** Requests per window per client, like `100/1s`; unset: no rate limit. */
+  rateLimit: Config.option(Config.schema(RateLimit, "RATE_LIMIT")),
+  redisUrl: Config.option(Config.schema(Schema.Redacted(RedisUrl), "REDIS_URL")),
+  bodyLimit: Config.ByteSize("BODY_LIMIT").pipe(Config.withDefault(ByteSize.mebibytes(1))),
+  /** Comma-separated allowed origins; unset: no CORS headers at all. */
+  corsOrigins: Config.schema(CommaList, "CORS_ORIGINS").pipe(Config.withDefault([] as ReadonlyArray<string>)),
+  // Versions (SPEC §5)
+  v1DeprecatedAt: Config.Date("V1_DEPRECATED_AT").pipe(Config.withDefault(new Date("2026-12-01T00:00:00Z"))),
+  v1SunsetAt: Config.Date("V1_SUNSET_AT").pipe(Config.withDefault(new Date("2027-06-01T00:00:00Z")))
 }
 
 export type AppConfig = { readonly [K in keyof typeof settings]: Config.Success<(typeof settings)[K]> }
