@@ -1,0 +1,58 @@
+/**
+ * Prometheus metrics (`GET /metrics`): requests by method, route and status,
+ * their durations, requests in flight, and process memory. Recorded by the
+ * edge middleware once per request, with the route pattern (not the path) as
+ * the label, so the number of series stays bounded.
+ */
+import { Effect, Metric } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import { PrometheusMetrics } from "effect/observability"
+
+const requests = Metric.counter("http_requests_total", {
+  description: "HTTP requests answered, by method, route and status",
+  incremental: true
+})
+
+const durations = Metric.histogram("http_request_duration_seconds", {
+  description: "Time to answer an HTTP request, by method, route and status",
+  boundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+})
+
+const inFlight = Metric.gauge("http_requests_in_flight", { description: "HTTP requests being served now" })
+
+const residentMemory = Metric.gauge("process_resident_memory_bytes", { description: "Resident set size of the process" })
+
+export interface RequestOutcome {
+  readonly method: string
+  readonly route: string
+  readonly status: number
+  readonly seconds: number
+}
+
+/** Counts a finished request and its duration. */
+export const recordRequest = (outcome: RequestOutcome) => {
+  const attributes = { method: outcome.method, route: outcome.route, status: String(outcome.status) }
+  return Effect.andThen(
+    Metric.update(Metric.withAttributes(requests, attributes), 1),
+    Metric.update(Metric.withAttributes(durations, attributes), outcome.seconds)
+  )
+}
+
+/** Wraps serving one request, so the in-flight gauge counts it. */
+export const trackInFlight = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(Metric.modify(inFlight, 1), () => self, () => Metric.modify(inFlight, -1))
+
+/** Where it can be read (Node, Deno and Bun all have `process.memoryUsage`); elsewhere the gauge stays 0. */
+const rss = (): number | undefined => (globalThis as { process?: { memoryUsage?: { rss?: () => number } } }).process?.memoryUsage?.rss?.()
+
+export const MetricsRoute = HttpRouter.add(
+  "GET",
+  "/metrics",
+  Effect.gen(function*() {
+    const memory = rss()
+    if (memory !== undefined) yield* Metric.update(residentMemory, memory)
+    return HttpServerResponse.text(yield* PrometheusMetrics.format(), {
+      contentType: "text/plain; version=0.0.4; charset=utf-8"
+    })
+  })
+)

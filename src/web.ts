@@ -1,0 +1,16 @@
+/**
+ * The service as a Web handler (`Request -> Response`), for runtimes other
+ * than Node: Deno (`Deno.serve(handler)`), Bun (`Bun.serve({ fetch: handler })`),
+ * or any serverless host that speaks the Fetch API. This module imports
+ * nothing from `node:*`; the caller chooses the repositories (in memory, or
+ * SQL over PGlite / PostgreSQL) and, if it wants `/docs`, a file system.
+ */
+import { Layer } from "effect"
+import { HttpRouter, HttpServer } from "effect/http"
+import { makeAppRoutes, MemoryRepositories, type Repositories } from "./Http/App.ts"
+
+export const makeWebHandler = <E>(
+  repositories: Layer.Layer<Repositories, E> = MemoryRepositories
+) =>
+  // The edge middleware writes the access lines; the built-in per-request log would repeat them.
+  HttpRouter.toWebHandler(makeAppRoutes(repositories).pipe(Layer.provide(HttpServer.layerServices)), { disableLogger: true })
