@@ -42,6 +42,8 @@ const settings = {
   host: Config.String("HOST").pipe(Config.withDefault("127.0.0.1")),
   nodeEnv: Config.Literals(["development", "test", "production"], "NODE_ENV").pipe(Config.withDefault("development")),
   logLevel: Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info")),
+  /** How long in-flight requests may take to finish after SIGTERM. */
+  shutdownTimeout: Config.Duration("SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
   databaseUrl: Config.option(Config.schema(Schema.Redacted(PostgresUrl), "DATABASE_URL")),
   dataDir: Config.String("DATA_DIR").pipe(Config.withDefault("./.data")),
   poolSize: Config.schema(Schema.NumberFromString.pipe(Schema.decodeTo(PositiveInt)), "DATABASE_POOL_SIZE").pipe(

@@ -2,7 +2,7 @@
  * The Node entry point: configuration, layers, server. `npm start` runs it.
  */
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer, Logger, References } from "effect"
+import { Cause, Effect, Exit, Layer, Logger, References, Runtime } from "effect"
 import { HttpRouter } from "effect/http"
 import { createServer } from "node:http"
 import * as Config from "./Config.ts"
@@ -12,7 +12,13 @@ import * as Database from "./Repo/Database.ts"
 const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
   // The edge middleware writes one JSON access line per request instead of the built-in logger's.
   HttpRouter.serve(makeAppRoutes(SqlRepositories), { disableLogger: true }).pipe(
-    Layer.provide(NodeHttpServer.layer(createServer, { port: config.port, host: config.host })),
+    // On SIGTERM/SIGINT the server stops accepting, lets in-flight requests finish (at most
+    // SHUTDOWN_TIMEOUT), and only then are the repositories and the database closed.
+    Layer.provide(NodeHttpServer.layer(createServer, {
+      port: config.port,
+      host: config.host,
+      gracefulShutdownTimeout: config.shutdownTimeout
+    })),
     // Built first: the port opens only once the database is open and migrated,
     // so no request arrives at a server that cannot answer it yet.
     Layer.provide(Database.layer(config)),
@@ -42,5 +48,9 @@ Layer.launch(HttpServerLive).pipe(
     )
   ),
   Effect.provide(JsonLogs),
-  NodeRuntime.runMain
+  NodeRuntime.runMain({
+    // A signal is how a service is asked to stop: stopping cleanly is success (exit 0), not 130.
+    teardown: (exit, onExit) =>
+      Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
+  })
 )
