@@ -36,6 +36,12 @@ const CommaList = Schema.String.pipe(Schema.decodeTo(Schema.Array(Schema.String)
   encode: SchemaGetter.transform((items: ReadonlyArray<string>) => items.join(","))
 }))
 
+/** When `/v1` is deprecated and when it goes away, unless `V1_DEPRECATED_AT` / `V1_SUNSET_AT` say otherwise. */
+export const v1RetirementDefaults = {
+  deprecatedAt: new Date("2026-12-01T00:00:00Z"),
+  sunsetAt: new Date("2027-06-01T00:00:00Z")
+} as const
+
 /** Each variable, with its default. README's table and `.env.example` list the same. */
 const settings = {
   port: Config.Port("PORT").pipe(Config.withDefault(3000)),
@@ -65,9 +71,13 @@ const settings = {
   bodyLimit: Config.ByteSize("BODY_LIMIT").pipe(Config.withDefault(ByteSize.mebibytes(1))),
   /** Comma-separated allowed origins; unset: no CORS headers at all. */
   corsOrigins: Config.schema(CommaList, "CORS_ORIGINS").pipe(Config.withDefault([] as ReadonlyArray<string>)),
+  // Observability (SPEC §7)
+  /** An OTLP/HTTP collector, e.g. `http://127.0.0.1:4318`; unset: no tracing at all. */
+  otelEndpoint: Config.option(Config.URL("OTEL_EXPORTER_OTLP_ENDPOINT")),
+  otelServiceName: Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault("zoo-api")),
   // Versions (SPEC §5)
-  v1DeprecatedAt: Config.Date("V1_DEPRECATED_AT").pipe(Config.withDefault(new Date("2026-12-01T00:00:00Z"))),
-  v1SunsetAt: Config.Date("V1_SUNSET_AT").pipe(Config.withDefault(new Date("2027-06-01T00:00:00Z")))
+  v1DeprecatedAt: Config.Date("V1_DEPRECATED_AT").pipe(Config.withDefault(v1RetirementDefaults.deprecatedAt)),
+  v1SunsetAt: Config.Date("V1_SUNSET_AT").pipe(Config.withDefault(v1RetirementDefaults.sunsetAt))
 }
 
 export type AppConfig = { readonly [K in keyof typeof settings]: Config.Success<(typeof settings)[K]> }
@@ -99,6 +109,11 @@ export const load = Effect.gen(function*() {
     }))
     if (result._tag === "Success") values[key] = result.success
     else problems.push(describe(result.failure))
+  }
+  // RFC 8594 §3 / RFC 9745 §3: a version does not go away before it is deprecated.
+  const { v1DeprecatedAt, v1SunsetAt } = values as Partial<AppConfig>
+  if (v1DeprecatedAt !== undefined && v1SunsetAt !== undefined && v1SunsetAt < v1DeprecatedAt) {
+    problems.push("V1_SUNSET_AT: expected a date not before V1_DEPRECATED_AT")
   }
   if (problems.length > 0) return yield* new InvalidConfiguration({ problems })
   return values as AppConfig

@@ -2,12 +2,13 @@
  * The Node entry point: configuration, layers, server. `npm start` runs it.
  */
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Exit, Layer, Logger, References, Runtime } from "effect"
+import { Cause, Effect, Exit, Layer, Logger, Option, References, Runtime } from "effect"
 import { HttpRouter } from "effect/http"
 import { createServer } from "node:http"
 import * as Config from "./Config.ts"
 import { makeAppRoutes, SqlRepositories } from "./Http/App.ts"
 import * as Database from "./Repo/Database.ts"
+import * as Tracing from "./Tracing.ts"
 
 const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
   // The edge middleware writes one JSON access line per request instead of the built-in logger's.
@@ -25,7 +26,11 @@ const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
     Layer.tap(() =>
       Effect.logInfo(`Zoo API docs: http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}/docs`)
     ),
-    Layer.provide(Layer.succeed(References.MinimumLogLevel, config.logLevel))
+    Layer.provide(Layer.succeed(References.MinimumLogLevel, config.logLevel)),
+    Layer.provide(Tracing.layer({
+      endpoint: Option.getOrUndefined(config.otelEndpoint)?.href,
+      serviceName: config.otelServiceName
+    }))
   )))
 
 /** JSON lines on stdout: one object per log line, annotations (request_id, route, ...) as fields. */
