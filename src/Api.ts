@@ -6,36 +6,54 @@
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiError, HttpApiGroup, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { animalsContract } from "./Animals/Animal.ts"
+import { writeAccessProblemExamples } from "./Auth/WriteAccess.ts"
 import {
+  addLimitProblems,
   addProblemExamples,
   addRouterProblems,
+  ContentTooLarge,
   DatabaseUnavailable,
   MethodNotAllowed,
   NotAcceptable,
   PreconditionFailed,
-  RouteNotFound
+  RouteNotFound,
+  TooManyRequests
 } from "./Errors.ts"
 import { habitatProblemExamples, habitatsContract } from "./Habitats/Habitat.ts"
 import { makeLinkEndpoints, makeMembersEndpoint } from "./Shared/RelationApi.ts"
-import { makeResourceGroup } from "./Shared/ResourceApi.ts"
+import { documentPageQuery, makeResourceGroup } from "./Shared/ResourceApi.ts"
+import { type ApiVersion, documentRetirement } from "./Shared/Versions.ts"
 import { zookeeperProblemExamples, zookeepersContract } from "./Zookeepers/Zookeeper.ts"
 
+// Each collection's group is made for a version (`Shared/Versions.ts`): `animals`
+// under /v1 (deprecated) and `animalsV2` under /v2 share every schema; only
+// their lists' bodies differ.
+
 /** The animals collection: list, capabilities, create, get, replace, merge patch, delete. */
-export class AnimalsApi extends makeResourceGroup(animalsContract) {}
+const animalsApi = <V extends ApiVersion>(version: V) => makeResourceGroup(animalsContract, version)
 
 /** The habitats collection, and the animals living in each habitat. */
-export class HabitatsApi extends makeResourceGroup(habitatsContract).add(
-  makeMembersEndpoint("listAnimals", habitatsContract, animalsContract, "habitat_id")
-) {}
+const habitatsApi = <V extends ApiVersion>(version: V) =>
+  makeResourceGroup(habitatsContract, version).add(
+    makeMembersEndpoint("listAnimals", habitatsContract, animalsContract, "habitat_id", version)
+  )
 
 /** The zookeepers collection, and the animals in each one's care: listed, assigned, unassigned. */
-export class ZookeepersApi extends makeResourceGroup(zookeepersContract).add(
-  makeMembersEndpoint("listAnimals", zookeepersContract, animalsContract, "zookeeper_id"),
-  ...makeLinkEndpoints({
-    link: { name: "assignAnimal", summary: "Put an animal in a zookeeper's care" },
-    unlink: { name: "unassignAnimal", summary: "Take an animal out of a zookeeper's care" }
-  }, zookeepersContract, { ...animalsContract, param: "animal_id" })
-) {}
+const zookeepersApi = <V extends ApiVersion>(version: V) =>
+  makeResourceGroup(zookeepersContract, version).add(
+    makeMembersEndpoint("listAnimals", zookeepersContract, animalsContract, "zookeeper_id", version),
+    ...makeLinkEndpoints({
+      link: { name: "assignAnimal", summary: "Put an animal in a zookeeper's care" },
+      unlink: { name: "unassignAnimal", summary: "Take an animal out of a zookeeper's care" }
+    }, zookeepersContract, { ...animalsContract, param: "animal_id" }, version)
+  )
+
+export class AnimalsApi extends animalsApi(1) {}
+export class HabitatsApi extends habitatsApi(1) {}
+export class ZookeepersApi extends zookeepersApi(1) {}
+export class AnimalsApiV2 extends animalsApi(2) {}
+export class HabitatsApiV2 extends habitatsApi(2) {}
+export class ZookeepersApiV2 extends zookeepersApi(2) {}
 
 const Health = Schema.Struct({
   status: Schema.Literals(["ok", "ready"]).annotate({ description: "`ok`: the process runs; `ready`: it can serve requests" })
@@ -54,6 +72,10 @@ export class SystemApi extends HttpApiGroup.make("system", { topLevel: true })
 {}
 
 export class Api extends HttpApi.make("zoo-api")
+  // The current version first: the docs list its tags first.
+  .add(AnimalsApiV2)
+  .add(HabitatsApiV2)
+  .add(ZookeepersApiV2)
   .add(AnimalsApi)
   .add(HabitatsApi)
   .add(ZookeepersApi)
@@ -63,11 +85,12 @@ export class Api extends HttpApi.make("zoo-api")
   .annotate(HttpApi.ParseOptions, { errors: "all" })
   // The document says `additionalProperties: false`; decoding agrees by rejecting unknown fields.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
-  .annotate(HttpApi.AdditionalSchemas, [RouteNotFound, MethodNotAllowed, NotAcceptable])
-  .annotate(OpenApi.Transform, (spec) => addRouterProblems(addProblemExamples([
+  .annotate(HttpApi.AdditionalSchemas, [RouteNotFound, MethodNotAllowed, NotAcceptable, ContentTooLarge, TooManyRequests])
+  .annotate(OpenApi.Transform, (spec) => documentServers(documentRetirement(documentPageQuery(addLimitProblems(addRouterProblems(addProblemExamples([
     ...animalsContract.problemExamples,
     ...habitatsContract.problemExamples,
     ...zookeepersContract.problemExamples,
+    ...writeAccessProblemExamples,
     ...habitatProblemExamples,
     ...zookeeperProblemExamples,
     new HttpApiError.BadRequestProblem({
@@ -81,7 +104,7 @@ export class Api extends HttpApi.make("zoo-api")
     DatabaseUnavailable.instance,
     new PreconditionFailed({ detail: "The resource changed since that ETag", etag: "\"3\"" }),
     new MethodNotAllowed({ detail: "DELETE is not supported on /v1/animals", allow: ["GET", "HEAD", "POST", "OPTIONS"] })
-  ])(spec)))
+  ])(spec)))))))
   .annotateMerge(OpenApi.annotations({
     title: "Zoo API",
     version: "1.0.0",
@@ -89,8 +112,18 @@ export class Api extends HttpApi.make("zoo-api")
       "The animals, habitats and zookeepers of a zoo. Every error is an RFC 9457 problem (`application/problem+json`);",
       "a 400 lists every problem found in the request, each with its path.",
       "An unknown path answers 404 and a known path with an unsupported method answers 405 with an `Allow` header",
-      "(see the `RouteNotFound` and `MethodNotAllowed` responses); an unexpected failure answers 500 with no detail."
+      "(see the `RouteNotFound` and `MethodNotAllowed` responses); an unexpected failure answers 500 with no detail.",
+      "`/v2` is the current version. `/v1` is deprecated and differs only in its lists (a bare array, not the",
+      "`{ items, next_cursor, total }` envelope); every `/v1` response carries `Deprecation`, `Sunset` and a",
+      "`Link` to the same path under `/v2` (`rel=\"successor-version\"`)."
     ].join(" "),
-    servers: [{ url: "http://localhost:3000", description: "Local development" }]
+    // Relative: the origin that serves this document, whatever the deployment (TLS is the proxy's).
+    servers: [{ url: "/", description: "This service, wherever it runs (local, staging or production): the origin serving this document" }]
   }))
 {}
+
+/** Servers say who they are for (OWASP API9): this one is the public API. */
+function documentServers(spec: Record<string, any>): Record<string, any> {
+  spec.servers = spec.servers?.map((server: Record<string, unknown>) => ({ ...server, "x-internal": false }))
+  return spec
+}

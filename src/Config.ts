@@ -36,6 +36,11 @@ const CommaList = Schema.String.pipe(Schema.decodeTo(Schema.Array(Schema.String)
   encode: SchemaGetter.transform((items: ReadonlyArray<string>) => items.join(","))
 }))
 
+/** What a browser sends as `Origin`: scheme, host, optional port; a path or trailing slash would never match. */
+const Origin = Schema.String.check(
+  Schema.isPattern(/^https?:\/\/[^/\s]+$/, { expected: "origins like https://app.example or http://localhost:5173 (no path, no trailing slash)" })
+)
+
 /** When `/v1` is deprecated and when it goes away, unless `V1_DEPRECATED_AT` / `V1_SUNSET_AT` say otherwise. */
 export const v1RetirementDefaults = {
   deprecatedAt: new Date("2026-12-01T00:00:00Z"),
@@ -70,7 +75,9 @@ const settings = {
   redisUrl: Config.option(Config.schema(Schema.Redacted(RedisUrl), "REDIS_URL")),
   bodyLimit: Config.ByteSize("BODY_LIMIT").pipe(Config.withDefault(ByteSize.mebibytes(1))),
   /** Comma-separated allowed origins; unset: no CORS headers at all. */
-  corsOrigins: Config.schema(CommaList, "CORS_ORIGINS").pipe(Config.withDefault([] as ReadonlyArray<string>)),
+  corsOrigins: Config.schema(CommaList.pipe(Schema.decodeTo(Schema.Array(Origin))), "CORS_ORIGINS").pipe(
+    Config.withDefault([] as ReadonlyArray<string>)
+  ),
   // Observability (SPEC §7)
   /** An OTLP/HTTP collector, e.g. `http://127.0.0.1:4318`; unset: no tracing at all. */
   otelEndpoint: Config.option(Config.URL("OTEL_EXPORTER_OTLP_ENDPOINT")),

@@ -8,6 +8,7 @@
  */
 import { Schema } from "effect"
 import { HttpApiError } from "effect/http-api"
+import { IntBetween } from "./Shared/Fields.ts"
 import { article, capitalize } from "./Shared/Text.ts"
 
 /** Problem `type` URIs are relative references, resolved against the API's own origin. */
@@ -120,6 +121,22 @@ export class NotAcceptable extends HttpApiError.Problem<NotAcceptable>()("NotAcc
   title: "Not Acceptable"
 }) {}
 
+/** The request body is larger than `BODY_LIMIT`; the connection is closed. */
+export class ContentTooLarge extends HttpApiError.Problem<ContentTooLarge>()("ContentTooLarge", {
+  type: problemType("content-too-large"),
+  status: 413,
+  title: "Content Too Large"
+}, {
+  limit: IntBetween(0, Number.MAX_SAFE_INTEGER).annotate({ description: "The largest request body accepted, in bytes" })
+}) {}
+
+/** The client made more requests than `RATE_LIMIT` allows in the window; `Retry-After` says when to come back. */
+export class TooManyRequests extends HttpApiError.Problem<TooManyRequests>()("TooManyRequests", {
+  type: problemType("too-many-requests"),
+  status: 429,
+  title: "Too Many Requests"
+}) {}
+
 /** The title for statuses whose problem carries nothing but its status (RFC 9457 `about:blank`). */
 export const statusTitles: Readonly<Record<number, string>> = {
   400: "Bad Request",
@@ -186,6 +203,65 @@ export const addRouterProblems = (spec: Record<string, any>): Record<string, any
       detail: "DELETE is not supported on /v1/animals",
       allow: ["GET", "HEAD", "POST", "OPTIONS"]
     }, { Allow: { description: "The methods this path supports", schema: { type: "string" } } })
+  }
+  return spec
+}
+
+/** Routes that are never rate limited (`src/Http/RateLimit.ts`): no 429, no `RateLimit-*` headers. */
+const unlimitedPaths = new Set(["/healthz", "/readyz"])
+
+/**
+ * Documents the limits the edge enforces on every operation: 429 (with
+ * `Retry-After`) and the `RateLimit-*` headers on 2xx and 4xx responses, sent
+ * while `RATE_LIMIT` is set, and 413 on every operation that takes a body.
+ */
+export const addLimitProblems = (spec: Record<string, any>): Record<string, any> => {
+  const count = (description: string) => ({ description, schema: { type: "integer", format: "int32", minimum: 0, maximum: 2_147_483_647 } })
+  spec.components.headers = {
+    ...spec.components.headers,
+    "RateLimit-Limit": count("Requests allowed per window for this client (only while rate limiting is on)"),
+    "RateLimit-Remaining": count("Requests left in the current window (only while rate limiting is on)"),
+    "RateLimit-Reset": count("Seconds until the window resets (only while rate limiting is on)"),
+    "Retry-After": count("Seconds to wait before the next request")
+  }
+  const rateLimitHeaders = {
+    "RateLimit-Limit": { $ref: "#/components/headers/RateLimit-Limit" },
+    "RateLimit-Remaining": { $ref: "#/components/headers/RateLimit-Remaining" },
+    "RateLimit-Reset": { $ref: "#/components/headers/RateLimit-Reset" }
+  }
+  const problem = (ref: string, description: string, example: unknown, headers: Record<string, unknown>) => ({
+    description,
+    headers,
+    content: { "application/problem+json": { schema: { $ref: `#/components/schemas/${ref}` }, example } }
+  })
+  spec.components.responses = {
+    ...spec.components.responses,
+    TooManyRequests: problem("TooManyRequestsEncoded", "Rate limit exceeded (only while `RATE_LIMIT` is set): retry after `Retry-After` seconds", {
+      type: "/problems/too-many-requests",
+      title: "Too Many Requests",
+      status: 429,
+      detail: "More than 100 requests in 1s; retry in 1 s"
+    }, { "Retry-After": { $ref: "#/components/headers/Retry-After" }, ...rateLimitHeaders }),
+    ContentTooLarge: problem("ContentTooLargeEncoded", "The request body is larger than `BODY_LIMIT`; the connection is closed", {
+      type: "/problems/content-too-large",
+      title: "Content Too Large",
+      status: 413,
+      detail: "The request body is larger than 1048576 bytes",
+      limit: 1048576
+    }, { ...rateLimitHeaders })
+  }
+  for (const [path, operations] of Object.entries<Record<string, any>>(spec.paths ?? {})) {
+    if (unlimitedPaths.has(path)) continue
+    for (const operation of Object.values<any>(operations)) {
+      if (operation?.responses === undefined) continue
+      for (const [status, response] of Object.entries<any>(operation.responses)) {
+        if (/^[24]/.test(status) && response.$ref === undefined) response.headers = { ...response.headers, ...rateLimitHeaders }
+      }
+      operation.responses["429"] = { $ref: "#/components/responses/TooManyRequests" }
+      if (operation.requestBody !== undefined) operation.responses["413"] = { $ref: "#/components/responses/ContentTooLarge" }
+      // In status order, as the generator writes them.
+      operation.responses = Object.fromEntries(Object.entries(operation.responses).sort(([a], [b]) => a.localeCompare(b)))
+    }
   }
   return spec
 }

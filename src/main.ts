@@ -1,18 +1,37 @@
 /**
  * The Node entry point: configuration, layers, server. `npm start` runs it.
  */
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import { NodeCrypto, NodeFileSystem, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer, Logger, Option, References, Runtime } from "effect"
 import { HttpRouter } from "effect/http"
 import { createServer } from "node:http"
+import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
 import * as Config from "./Config.ts"
-import { makeAppRoutes, SqlRepositories } from "./Http/App.ts"
+import { type EdgeOptions, makeAppRoutes, SqlRepositories } from "./Http/App.ts"
+import { V1Retirement } from "./Http/Deprecation.ts"
+import * as RateLimit from "./Http/RateLimit.ts"
+import * as Redis from "./Redis.ts"
 import * as Database from "./Repo/Database.ts"
 import * as Tracing from "./Tracing.ts"
 
+/**
+ * The edge's limits and CORS. Rate limits count in Redis when `REDIS_URL` is
+ * set, so replicas share them (Redis unreachable at start: the start fails;
+ * lost later: requests pass unlimited until it is back), else in memory.
+ */
+const edgeOptions = (config: Config.AppConfig): EdgeOptions<Redis.RedisError> => ({
+  bodyLimit: config.bodyLimit,
+  corsOrigins: config.corsOrigins,
+  rateLimit: Option.getOrUndefined(Option.map(config.rateLimit, (policy) =>
+    Option.match(config.redisUrl, {
+      onNone: () => RateLimit.layerMemory(policy),
+      onSome: (url) => RateLimit.layerRedis(policy).pipe(Layer.provide(Redis.layer(url)))
+    }).pipe(Layer.provide(NodeCrypto.layerDigest))))
+})
+
 const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
   // The edge middleware writes one JSON access line per request instead of the built-in logger's.
-  HttpRouter.serve(makeAppRoutes(SqlRepositories), { disableLogger: true }).pipe(
+  HttpRouter.serve(makeAppRoutes(SqlRepositories, edgeOptions(config)), { disableLogger: true }).pipe(
     // On SIGTERM/SIGINT the server stops accepting, lets in-flight requests finish (at most
     // SHUTDOWN_TIMEOUT), and only then are the repositories and the database closed.
     Layer.provide(NodeHttpServer.layer(createServer, {
@@ -23,10 +42,13 @@ const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
     // Built first: the port opens only once the database is open and migrated,
     // so no request arrives at a server that cannot answer it yet.
     Layer.provide(Database.layer(config)),
+    // Built before the database: credentials that cannot work (or none, in production) stop the start first.
+    Layer.provide(WriteAccessLive.layerConfig(config).pipe(Layer.provide(NodeFileSystem.layer))),
     Layer.tap(() =>
       Effect.logInfo(`Zoo API docs: http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}/docs`)
     ),
     Layer.provide(Layer.succeed(References.MinimumLogLevel, config.logLevel)),
+    Layer.provide(Layer.succeed(V1Retirement, { deprecatedAt: config.v1DeprecatedAt, sunsetAt: config.v1SunsetAt })),
     Layer.provide(Tracing.layer({
       endpoint: Option.getOrUndefined(config.otelEndpoint)?.href,
       serviceName: config.otelServiceName
@@ -39,6 +61,8 @@ const JsonLogs = Logger.layer([Logger.consoleJson])
 const startupFailure = (error: { readonly _tag: string; readonly message: string; readonly cause?: unknown }) =>
   error._tag === "ServeError" && error.cause instanceof Error
     ? `cannot listen: ${error.cause.message}`
+    : error._tag === "RedisError"
+    ? `cannot reach Redis (REDIS_URL): ${error.cause instanceof Error ? error.cause.message : String(error.cause)}`
     : error.message || error._tag
 
 Layer.launch(HttpServerLive).pipe(

@@ -5,12 +5,20 @@
  * nothing from `node:*`; the caller chooses the repositories (in memory, or
  * SQL over PGlite / PostgreSQL) and, if it wants `/docs`, a file system.
  */
-import { Layer } from "effect"
+import { type FileSystem, Layer } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
+import type { WriteAccess } from "./Auth/WriteAccess.ts"
+import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
+import type { InvalidConfiguration } from "./Config.ts"
 import { makeAppRoutes, MemoryRepositories, type Repositories } from "./Http/App.ts"
 
+/** Writes are checked as the environment says (`API_KEYS`, `AUTH_JWKS_URL`, ...), unless `writeAccess` says otherwise. */
 export const makeWebHandler = <E>(
-  repositories: Layer.Layer<Repositories, E> = MemoryRepositories
+  repositories: Layer.Layer<Repositories, E> = MemoryRepositories,
+  writeAccess: Layer.Layer<WriteAccess, InvalidConfiguration, FileSystem.FileSystem> = WriteAccessLive.layerFromEnv
 ) =>
   // The edge middleware writes the access lines; the built-in per-request log would repeat them.
-  HttpRouter.toWebHandler(makeAppRoutes(repositories).pipe(Layer.provide(HttpServer.layerServices)), { disableLogger: true })
+  HttpRouter.toWebHandler(
+    makeAppRoutes(repositories).pipe(Layer.provide(writeAccess), Layer.provide(HttpServer.layerServices)),
+    { disableLogger: true }
+  )

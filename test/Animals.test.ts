@@ -11,11 +11,14 @@ import { AnimalsHttp } from "../src/Animals/AnimalsHttp.ts"
 import { AnimalsRepository } from "../src/Animals/AnimalsRepository.ts"
 import { Api } from "../src/Api.ts"
 import type { AnimalId } from "../src/Animals/Animal.ts"
+import { WritesAllowed } from "./support/Credentials.ts"
 
 const makeClient = HttpApiTest.groups(Api, ["animals"])
 
 const TestLayer = Layer.mergeAll(AnimalsHttp.pipe(Layer.provide(AnimalsRepository.layerMemory)), HttpServer.layerServices).pipe(
-  Layer.provideMerge(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
+  Layer.provideMerge(HttpApiMiddleware.layerProblemDetails({ includeDetails: true })),
+  // The handlers are under test here, not access control (see Auth.test.ts).
+  Layer.provideMerge(WritesAllowed)
 )
 
 const missing = "00000000-0000-4000-8000-000000000000" as AnimalId

@@ -6,10 +6,12 @@ import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import fc from "fast-check"
 import { MemoryRepositories } from "../src/Http/App.ts"
+import { withTestKey } from "./support/Credentials.ts"
 import { baseUrl, TestServer } from "./support/TestServer.ts"
 
+/** Writes carry the test key, so the bodies reach the handlers rather than stop at a 401. */
 const send = async (url: string, init: RequestInit) => {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(5_000) })
+  const response = await fetch(url, { ...withTestKey(init), signal: AbortSignal.timeout(5_000) })
   const text = await response.text()
   return { status: response.status, type: response.headers.get("content-type"), text }
 }

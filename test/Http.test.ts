@@ -267,6 +267,28 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("HTTP: anim
     }))
 })
 
+layer(TestServer(MemoryRepositories), { excludeTestServices: true })("HTTP: bounded inputs", (it) => {
+  it.effect("every input is bounded, as the document says: past a bound, a 400 naming the input", () =>
+    Effect.gen(function*() {
+      const id = "0b9d2c4e-7f1a-4e0b-9c1d-2a3b4c5d6e7f"
+      const cases: ReadonlyArray<readonly [string, RequestInit, ReadonlyArray<string>]> = [
+        [`/v2/animals?${"species=lion&".repeat(7)}`, {}, ["query", "species"]],
+        [`/v2/animals?cursor=${"a".repeat(4097)}`, {}, ["query", "cursor"]],
+        ["/v2/animals?cursor=not%20base64url", {}, ["query", "cursor"]],
+        [`/v2/animals?name=${"x".repeat(101)}`, {}, ["query", "name"]],
+        [`/v2/animals/${id}`, { headers: { "if-none-match": `"${"1".repeat(1100)}"` } }, ["headers", "if-none-match"]],
+        [`/v2/animals/${id}`, { method: "DELETE", headers: { "if-match": `"${"1".repeat(1100)}"` } }, ["headers", "if-match"]]
+      ]
+      for (const [path, init, errorPath] of cases) {
+        const response = yield* request(path, init)
+        assert.strictEqual(response.status, 400, `${path.slice(0, 60)}: ${response.text.slice(0, 200)}`)
+        assert.deepInclude(response.json().errors.map((error: { path: Array<string> }) => error.path), errorPath)
+      }
+      // At the bounds: fine.
+      assert.strictEqual((yield* request(`/v2/animals?${"species=lion&".repeat(6)}name=${"x".repeat(100)}`)).status, 200)
+    }))
+})
+
 /** A repository that fails in a way nobody planned for. */
 const BrokenRepository = Layer.succeed(AnimalsRepository, AnimalsRepository.of({
   list: () => Effect.die(new Error("secret connection string postgres://admin:hunter2@db")),

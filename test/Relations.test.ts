@@ -72,7 +72,8 @@ const relationsSuite = <E>(name: string, repositories: Layer.Layer<Repositories,
           const first = yield* request(`/v1/habitats/${savanna.id}/animals?species=elephant&sort=-name&limit=2`)
           assert.deepStrictEqual(ids(first.json()), [made[2].id, made[1].id])
           assert.strictEqual(first.headers.get("x-total-count"), "3")
-          const next = /^<([^>]+)>; rel="next"$/.exec(first.headers.get("link") ?? "")?.[1]
+          // Under /v1 the Link header also names the successor version (see Versions.test.ts).
+          const next = /<([^>]+)>; rel="next"/.exec(first.headers.get("link") ?? "")?.[1]
           assert.isDefined(next)
           const url = new URL(next ?? "", "http://zoo.example")
           assert.strictEqual(url.pathname, `/v1/habitats/${savanna.id}/animals`)
@@ -81,7 +82,7 @@ const relationsSuite = <E>(name: string, repositories: Layer.Layer<Repositories,
           const second = yield* request(`${url.pathname}${url.search}`)
           assert.strictEqual(second.status, 200)
           assert.deepStrictEqual(ids(second.json()), [made[0].id])
-          assert.isNull(second.headers.get("link"))
+          assert.notInclude(second.headers.get("link") ?? "", "rel=\"next\"")
         }))
 
       it.effect("an unknown habitat is a 404 problem, an id that is not a UUID a 400", () =>

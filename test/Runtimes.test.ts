@@ -7,6 +7,7 @@ import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import * as Path from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
+import { testApiKey } from "./support/Credentials.ts"
 import { freePort } from "./support/ServerProcess.ts"
 
 const projectDir = Path.resolve(import.meta.dirname, "..")
@@ -25,7 +26,11 @@ afterAll(() => {
 /** Starts the runtime on a free port; resolves once it prints that it listens (bounded). */
 const serve = async (runtime: (typeof runtimes)[number]) => {
   const port = await freePort()
-  const child = spawn(runtime.command, runtime.args(port), { cwd: projectDir, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(runtime.command, runtime.args(port), {
+    cwd: projectDir,
+    env: { ...process.env, API_KEYS: testApiKey },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   children.push(child)
   let output = ""
   await new Promise<void>((resolve, reject) => {
@@ -55,7 +60,7 @@ for (const runtime of runtimes) {
       assert.deepStrictEqual(await list.json(), [])
       const created = await fetch(`${url}/v1/animals`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", "x-api-key": testApiKey },
         body: JSON.stringify({ name: "Test Lion", date_of_birth: "2020-01-01", species: "lion" }),
         signal: AbortSignal.timeout(10_000)
       })

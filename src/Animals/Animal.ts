@@ -4,7 +4,7 @@
  */
 import { Schema } from "effect"
 import { HabitatId, UnknownHabitat } from "../Habitats/Habitat.ts"
-import { CalendarDate, PastDate } from "../Shared/Fields.ts"
+import { CalendarDate, isLengthBetween, PastDate } from "../Shared/Fields.ts"
 import { type Filters, oneOfFilter, prefixFilter } from "../Shared/Listing.ts"
 import { defineResource } from "../Shared/Resource.ts"
 import { DisplayName, ResourceId } from "../Shared/ResourceSchemas.ts"
@@ -64,7 +64,7 @@ export const animalsContract = defineResource({
     name: DisplayName(5, "Leo the Lion"),
     date_of_birth: PastDate.annotate({ description: "Date of birth (YYYY-MM-DD), not in the future" }),
     species: Species,
-    nickname: Schema.optionalKey(Schema.String.check(Schema.isBetweenCodePoints(1, 100)).annotate({
+    nickname: Schema.optionalKey(Schema.String.check(isLengthBetween(1, 100)).annotate({
       description: "Optional nickname, 1 to 100 characters",
       examples: ["Leo"]
     })),

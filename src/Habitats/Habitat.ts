@@ -7,6 +7,7 @@ import { FieldTakenProblem, problemType, ResourceProblem, UnknownReferenceProble
 import { type Filters, oneOfFilter, prefixFilter } from "../Shared/Listing.ts"
 import { defineResource } from "../Shared/Resource.ts"
 import { DisplayName, ResourceId } from "../Shared/ResourceSchemas.ts"
+import { IntBetween } from "../Shared/Fields.ts"
 
 export const HabitatId = ResourceId("HabitatId", "Habitat identifier (UUID)", "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b")
 export type HabitatId = typeof HabitatId.Type
@@ -42,7 +43,7 @@ export const habitatsContract = defineResource({
   fields: {
     name: DisplayName(2, "Savanna").annotate({ description: "Name, 2 to 100 characters; no two habitats share one" }),
     climate: Climate,
-    capacity: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 1000 })).annotate({
+    capacity: IntBetween(1, 1000).annotate({
       description: "How many animals it is made for, 1 to 1000",
       examples: [12]
     })

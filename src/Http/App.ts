@@ -4,7 +4,7 @@
  * standards only (no `node:*`), so `HttpRouter.toWebHandler` runs it on Node,
  * Deno and Bun alike.
  */
-import { Layer } from "effect"
+import { ByteSize, Effect, Layer, Option, Predicate } from "effect"
 import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
 import { AnimalsHttp } from "../Animals/AnimalsHttp.ts"
 import { AnimalsRepository } from "../Animals/AnimalsRepository.ts"
@@ -15,8 +15,12 @@ import { Readiness } from "../Repo/Database.ts"
 import { ZookeepersHttp } from "../Zookeepers/ZookeepersHttp.ts"
 import { AnimalCare, ZookeepersRepository } from "../Zookeepers/ZookeepersRepository.ts"
 import { SystemHttp } from "./SystemHttp.ts"
+import { v1DeprecationMiddleware } from "./Deprecation.ts"
 import { DocsRoutes } from "./Docs.ts"
+import * as BodyLimit from "./BodyLimit.ts"
+import * as Cors from "./Cors.ts"
 import { edgeMiddleware, makeRouteIndex } from "./Problems.ts"
+import * as RateLimit from "./RateLimit.ts"
 
 export const openApiPath = "/openapi.json"
 
@@ -56,18 +60,53 @@ export const MemoryRepositories = Layer.mergeAll(
   Readiness.layerMemory
 )
 
+/** What the edge enforces besides problems and request ids; off unless set, but for the 1 MiB body limit. */
+export interface EdgeOptions<E = never, R = never> {
+  /** The largest request body (`BODY_LIMIT`); 1 MiB by default. */
+  readonly bodyLimit?: ByteSize.ByteSize | undefined
+  /** The origins allowed to call from a browser (`CORS_ORIGINS`); none: no CORS. */
+  readonly corsOrigins?: ReadonlyArray<string> | undefined
+  /** Requests per window per client (`RATE_LIMIT`): `RateLimit.layerMemory` or `layerRedis`; unset: no limit. */
+  readonly rateLimit?: Layer.Layer<RateLimit.RateLimit, E, R> | undefined
+}
+
+/**
+ * The edge middleware with its stages, outermost first: CORS (so a 429 or a
+ * 413 still reaches a browser script), the rate limit, the body limit.
+ */
+const makeEdge = <E, R>(options: EdgeOptions<E, R>, bodyLimit: ByteSize.ByteSize) =>
+  Layer.unwrap(Effect.gen(function*() {
+    const rateLimit = yield* Effect.serviceOption(RateLimit.RateLimit)
+    const stages = [
+      Cors.stage(options.corsOrigins ?? []),
+      Option.isSome(rateLimit) ? RateLimit.stage(rateLimit.value) : undefined,
+      yield* BodyLimit.stage(bodyLimit)
+    ].filter(Predicate.isNotUndefined)
+    return edgeMiddleware(routeOf, stages)
+  })).pipe(Layer.provide(options.rateLimit ?? Layer.empty))
+
 /**
  * The routes, given the repositories: SQL-backed in production
- * ({@link SqlRepositories}), in memory in tests ({@link MemoryRepositories}).
+ * ({@link SqlRepositories}), in memory in tests ({@link MemoryRepositories}),
+ * and the edge's limits and CORS ({@link EdgeOptions}).
  */
-export const makeAppRoutes = <E, R>(repositories: Layer.Layer<Repositories, E, R>) =>
-  Layer.mergeAll(
+export const makeAppRoutes = <E, R, EE = never, ER = never>(
+  repositories: Layer.Layer<Repositories, E, R>,
+  options: EdgeOptions<EE, ER> = {}
+) => {
+  const bodyLimit = options.bodyLimit ?? ByteSize.mebibytes(1)
+  return Layer.mergeAll(
     HttpApiBuilder.layer(Api, { openapiPath: openApiPath }).pipe(
       Layer.provide(ApiHandlers),
       Layer.provide(repositories)
     ),
     DocsRoutes,
-    edgeMiddleware(routeOf)
+    // Global middleware added first wraps the others: built before the edge, the
+    // v1 deprecation headers reach every /v1 response, the edge's 404/405/406 included.
+    makeEdge(options, bodyLimit).pipe(Layer.provide(v1DeprecationMiddleware))
   ).pipe(
-    Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
+    Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true })),
+    // Every handler reads bodies under the limit: a chunked body stops there.
+    Layer.provide(BodyLimit.layer(bodyLimit))
   )
+}

@@ -1,8 +1,11 @@
 /**
- * Turns every error response into RFC 9457 problem details, including the
- * ones the router and the platform produce by themselves: an unknown path
- * (404), a known path with a method it does not serve (405 + `Allow`), a body
- * the platform refused (413, 415) and defects (500, logged, no detail).
+ * The service's edge, around every request: the request id, the security
+ * headers, one access line, and every error response as RFC 9457 problem
+ * details, including the ones the router and the platform produce by
+ * themselves: an unknown path (404), a known path with a method it does not
+ * serve (405 + `Allow`), a body the platform refused (413, 415) and defects
+ * (500, logged, no detail). Optional stages (CORS, rate limit, body limit)
+ * plug in front of the app.
  */
 import { Cause, Effect, type Types } from "effect"
 import {
@@ -135,6 +138,19 @@ const isRouteNotFound = (cause: Cause.Cause<unknown>): boolean => {
     failure.value.reason._tag === "RouteNotFound"
 }
 
+/**
+ * A body the platform could not read: over the body limit (413), or cut off
+ * or malformed (400). Handlers read bodies with `orDie`, so it arrives as a
+ * defect, but it is the client's doing, not ours: not a 500.
+ */
+const unreadableBody = (cause: Cause.Cause<unknown>): HttpServerError.HttpServerError | undefined => {
+  const defect = Cause.findDefect(cause)
+  return defect._tag === "Success" && HttpServerError.isHttpServerError(defect.success) &&
+      defect.success.reason._tag === "RequestParseError"
+    ? defect.success
+    : undefined
+}
+
 /** A client's `X-Request-Id` is kept when it is sane (SPEC §7); otherwise we make one. */
 const saneRequestId = /^[A-Za-z0-9._-]{1,128}$/
 const requestIdOf = (header: string | undefined) =>
@@ -144,12 +160,35 @@ const requestIdOf = (header: string | undefined) =>
 const quietRoutes = new Set(["/healthz", "/readyz"])
 
 /**
- * The service's edge, around every request: the request id (echoed, in every
- * log line of the request, in problem bodies), 406 for an `Accept` without
- * JSON, 404/405 for the router's misses, a problem for every error, and one
- * JSON access line. `routeOf` comes from {@link makeRouteIndex}, built once.
+ * One concern of the edge, in front of the app: it may answer by itself
+ * (a preflight, a 429, a 413) or pass the request on to `next` and adjust
+ * what comes back. `route` is the request path's route, if any.
  */
-export const edgeMiddleware = (routeOf: (path: string) => KnownRoute | undefined) => {
+export type Stage = <E>(
+  request: HttpServerRequest.HttpServerRequest,
+  route: KnownRoute | undefined,
+  next: Effect.Effect<HttpServerResponse.HttpServerResponse, E>
+) => Effect.Effect<HttpServerResponse.HttpServerResponse, E>
+
+/**
+ * On every response: no MIME sniffing of what we send, no `Referer` leaking
+ * our URLs (ids included) to wherever a client goes next. Node sends no
+ * `X-Powered-By`; the docs page adds its own strict CSP.
+ */
+const securityHeaders = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer"
+} as const
+
+/**
+ * The service's edge, around every request: the request id (echoed, in every
+ * log line of the request, in problem bodies), the security headers, the
+ * `stages` in order (outermost first), 406 for an `Accept` without JSON,
+ * 404/405 for the router's misses, a problem for every error, and one JSON
+ * access line. `routeOf` comes from {@link makeRouteIndex}, built once; so are
+ * the stages, and a stage that is off is absent, not skipped per request.
+ */
+export const edgeMiddleware = (routeOf: (path: string) => KnownRoute | undefined, stages: ReadonlyArray<Stage> = []) => {
   const routeNotFound = (request: HttpServerRequest.HttpServerRequest, path: string, known: KnownRoute | undefined) => {
     if (known === undefined) {
       return encodeProblem(new RouteNotFound({ detail: `No resource at ${path}` }))
@@ -171,19 +210,25 @@ export const edgeMiddleware = (routeOf: (path: string) => KnownRoute | undefined
         const requestId = requestIdOf(request.headers["x-request-id"])
         const path = request.url.split("?", 1)[0]!
         const known = routeOf(path)
-        const response = answersJson(path) && excludesJson(request.headers.accept)
+        let response = answersJson(path) && excludesJson(request.headers.accept)
           ? notAcceptable
           : httpEffect.pipe(
             Effect.catchCause((cause) => {
               if (isRouteNotFound(cause)) return routeNotFound(request, path, known)
               if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+              const unreadable = unreadableBody(cause)
+              if (unreadable !== undefined) return HttpServerRespondable.toResponse(unreadable)
               // A defect: the client learns nothing but the status and the request id; the log gets the cause.
               return Effect.as(Effect.logError("Unhandled error while serving the request", cause), problemResponse(500, {}))
             })
           )
+        for (let i = stages.length - 1; i >= 0; i--) response = stages[i]!(request, known, response)
         return response.pipe(
           Effect.map((response) =>
-            HttpServerResponse.setHeader(asProblem(response, { request_id: requestId, instance: path }), "x-request-id", requestId)
+            HttpServerResponse.setHeaders(asProblem(response, { request_id: requestId, instance: path }), {
+              "x-request-id": requestId,
+              ...securityHeaders
+            })
           ),
           Effect.tap((response) => {
             const route = known?.route ?? "unmatched"

@@ -4,20 +4,23 @@
 import { Effect } from "effect"
 import type { HttpServerRequest } from "effect/http"
 import type { ListRequest, Page, Stored } from "../Shared/Repository.ts"
+import type { ApiVersion } from "../Shared/Versions.ts"
 import { makeListHandler, type ResourceDescription } from "./ResourceHttp.ts"
 
 /**
- * `GET /v1/<owners>/{id}/<members>`: 404 unless the owner exists, then the
- * members' own list with the filter `fixed` set to the owner's id, so pages,
- * filters, sort and headers are exactly those of the members' collection.
+ * `GET /v<version>/<owners>/{id}/<members>`: 404 unless the owner exists,
+ * then the members' own list with the filter `fixed` set to the owner's id, so
+ * pages, filters, sort, body and headers are exactly those of the members'
+ * collection in that version.
  */
-export const makeMembersHandler = <OwnerError, R extends Stored, ListError>(
+export const makeMembersHandler = <OwnerError, R extends Stored, ListError, V extends ApiVersion>(
   owners: { readonly findById: (id: string) => Effect.Effect<unknown, OwnerError> },
   members: ResourceDescription,
   list: (request: ListRequest) => Effect.Effect<Page<R>, ListError>,
-  fixed: string
+  fixed: string,
+  version: V
 ) => {
-  const listMembers = makeListHandler(members, list)
+  const listMembers = makeListHandler(members, list, version)
   return (request: {
     readonly params: { readonly id: string }
     readonly query: { readonly limit?: number; readonly cursor?: string; readonly sort?: string }

@@ -10,6 +10,7 @@ import { type Capabilities, defaultPageSize, maxPageSize } from "../Shared/Resou
 import { etagOf, httpDate, ifMatchVersions, noneMatchHit } from "../Shared/Http.ts"
 import { type CursorPayload, decodeCursor, encodeCursor, type Filters, parseSort } from "../Shared/Listing.ts"
 import type { ListRequest, Page, ResourceRepository, Stored } from "../Shared/Repository.ts"
+import { type ApiVersion, listBody, versionPath } from "../Shared/Versions.ts"
 
 const collectionAllow = "GET, HEAD, POST, OPTIONS"
 const itemAllow = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
@@ -53,14 +54,19 @@ const filterValues = (filters: Filters, query: Readonly<Record<string, unknown>>
 }
 
 /** The `next` link: the same query (filters, sort, limit) with the cursor after the last row. */
-const nextLink = (request: HttpServerRequest.HttpServerRequest, cursor: CursorPayload, limit: number) => {
+const nextLink = (
+  request: HttpServerRequest.HttpServerRequest,
+  query: Pick<CursorPayload, "filters" | "sort">,
+  limit: number,
+  cursor: string
+) => {
   const params = new URLSearchParams()
-  for (const [name, value] of Object.entries(cursor.filters)) {
+  for (const [name, value] of Object.entries(query.filters)) {
     for (const item of Array.isArray(value) ? value : [value]) params.append(name, String(item))
   }
-  params.set("sort", cursor.sort)
+  params.set("sort", query.sort)
   params.set("limit", String(limit))
-  params.set("cursor", encodeCursor(cursor))
+  params.set("cursor", cursor)
   return `<${request.url.split("?", 1)[0]}?${params}>; rel="next"`
 }
 
@@ -72,10 +78,13 @@ const single = <R extends Stored>(resource: R) =>
  * `GET /`, or the members list of a relation, whose path fixes one filter
  * (`fixed`, e.g. `habitat_id` under `/habitats/{id}/animals`); a fixed filter
  * stays out of the cursor and the `next` link, since the path carries it.
+ * The body is the version's (`listBody`: an array in v1, the envelope in v2,
+ * whose `next_cursor` is the `next` link's cursor); the headers are the same.
  */
-export const makeListHandler = <R extends Stored, E>(
+export const makeListHandler = <R extends Stored, E, V extends ApiVersion>(
   description: ResourceDescription,
-  list: (request: ListRequest) => Effect.Effect<Page<R>, E>
+  list: (request: ListRequest) => Effect.Effect<Page<R>, E>,
+  version: V
 ) => {
   const isSortValue = sortValueChecks(description)
   return Effect.fnUntraced(function*({ query, request }: {
@@ -101,14 +110,15 @@ export const makeListHandler = <R extends Stored, E>(
     const parsedSort = parseSort(sort)
     const page = yield* list({ limit, sort: parsedSort, after, filters: { ...filters, ...fixed } })
     const last = page.items.at(-1)
+    const nextCursor = page.hasMore && last !== undefined
+      ? encodeCursor({ sort, filters, after: { value: String((last as any)[parsedSort.field]), id: last.id } })
+      : undefined
     return HttpApiSchema.withHeaders({
-      body: page.items,
+      body: listBody(version, { items: page.items, total: page.total, nextCursor }),
       headers: {
         "x-total-count": page.total,
         ...(page.lastModified !== undefined && { "last-modified": httpDate(page.lastModified) }),
-        ...(page.hasMore && last !== undefined && {
-          link: nextLink(request, { sort, filters, after: { value: String((last as any)[parsedSort.field]), id: last.id } }, limit)
-        })
+        ...(nextCursor !== undefined && { link: nextLink(request, { sort, filters }, limit, nextCursor) })
       }
     })
   })
@@ -121,10 +131,12 @@ export const makeResourceHandlers = <
   NotFound,
   IdTaken,
   WriteError,
-  DeleteError
+  DeleteError,
+  V extends ApiVersion
 >(
   description: ResourceDescription,
-  repository: ResourceRepository<R, Create, Patch, NotFound, IdTaken, WriteError, DeleteError>
+  repository: ResourceRepository<R, Create, Patch, NotFound, IdTaken, WriteError, DeleteError>,
+  version: V
 ) => {
   const capabilities: Capabilities = {
     methods: collectionAllow.split(", "),
@@ -140,14 +152,14 @@ export const makeResourceHandlers = <
   }
 
   return {
-    list: makeListHandler(description, repository.list),
+    list: makeListHandler(description, repository.list, version),
     capabilities: () => Effect.succeed(HttpApiSchema.withHeaders({ body: capabilities, headers: { allow: collectionAllow } })),
     create: ({ payload }: { readonly payload: Create }) =>
       Effect.map(repository.create(payload), (resource) =>
         HttpApiSchema.withHeaders({
           body: resource,
           headers: {
-            location: `/v1/${description.name}/${resource.id}`,
+            location: versionPath(version, `/${description.name}/${resource.id}`),
             etag: etagOf(resource),
             "last-modified": httpDate(resource.updated_at)
           }

@@ -1,7 +1,26 @@
 /**
- * Field schemas every resource shares: dates, timestamps, row versions.
+ * Field schemas every resource shares: dates, timestamps, row versions; and
+ * bounded strings and integers, documented with their bounds at the top of
+ * their JSON Schema (`maxLength`, `minimum`/`maximum`, `format`), where
+ * OpenAPI linters (Spectral's OWASP rules) and code generators look.
  */
 import { Schema } from "effect"
+
+/**
+ * `min` to `max` characters, counted as Unicode code points, as JSON Schema's
+ * `minLength`/`maxLength` count them (effect documents `isBetweenCodePoints`
+ * as an `allOf`, which linters do not read).
+ */
+export const isLengthBetween = (min: number, max: number) =>
+  Schema.isBetweenCodePoints(min, max, { toJsonSchema: () => ({ minLength: min, maxLength: max }) })
+
+const int32Max = 2_147_483_647
+
+/** An integer from `minimum` to `maximum`, documented with both bounds and its `format` (`int32` when it fits, else `int64`). */
+export const IntBetween = (minimum: number, maximum: number) =>
+  Schema.Int.check(Schema.isBetween({ minimum, maximum }, {
+    toJsonSchema: () => ({ minimum, maximum, format: minimum >= -int32Max - 1 && maximum <= int32Max ? "int32" : "int64" })
+  }))
 
 const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/
 
@@ -18,7 +37,7 @@ const isRealDate = (value: string): boolean => {
 export const CalendarDate = Schema.String.check(
   Schema.makeFilter(isRealDate, {
     expected: "a real calendar date in the form YYYY-MM-DD",
-    toJsonSchema: () => ({ format: "date" })
+    toJsonSchema: () => ({ format: "date", maxLength: 10 })
   }, true) // abort: "not in the future" means nothing for a date that does not exist
 ).annotate({ examples: ["2019-04-12"] })
 
@@ -46,8 +65,8 @@ export const Timestamp = Schema.String.check(
   examples: ["2026-01-05T10:00:00.000Z"]
 })
 
-/** The row version: starts at 1, grows by one with every write; the ETag is made from it. */
-export const Version = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)).annotate({
+/** The row version: starts at 1, grows by one with every write; the ETag is made from it. An `integer` column. */
+export const Version = IntBetween(1, int32Max).annotate({
   description: "Row version, incremented on every write",
   examples: [1]
 })

@@ -4,6 +4,7 @@
  * repository implementations (SQL and memory).
  */
 import { Schema } from "effect"
+import { isLengthBetween } from "./Fields.ts"
 
 /**
  * How a filter compares a column: `in` (one of several values, the parameter
@@ -30,6 +31,8 @@ interface FilterFields<S extends Schema.Top> {
   /** The value type as the capabilities document names it. */
   readonly type: string
   readonly description: string
+  /** For `in`: how many values the parameter may repeat (their number: a repeat adds nothing). */
+  readonly maxValues?: number
 }
 
 export type Filter<S extends Schema.Top = Schema.Top> =
@@ -39,22 +42,30 @@ export type Filter<S extends Schema.Top = Schema.Top> =
 export type Filters = Readonly<Record<string, Filter>>
 
 /** Rows whose value is one of several (the parameter repeats); the capabilities name the type after the column. */
-export const oneOfFilter = <S extends Schema.Top>(column: string, schema: S, description: string) =>
-  ({ kind: "in", column, schema, type: column, description }) as const
+export const oneOfFilter = <S extends Schema.Top & { readonly literals: ReadonlyArray<unknown> }>(
+  column: string,
+  schema: S,
+  description: string
+) => ({ kind: "in", column, schema, type: column, description, maxValues: schema.literals.length }) as const
 
-/** Rows whose text starts with the value, ignoring case. */
+/** Rows whose text starts with the value, ignoring case; no longer than the longest text stored (100). */
 export const prefixFilter = (column: string, description: string) =>
-  ({ kind: "prefix", column, schema: Schema.String.check(Schema.isMinLength(1)), type: "string", description }) as const
+  ({ kind: "prefix", column, schema: Schema.String.check(isLengthBetween(1, 100)), type: "string", description }) as const
 
 /** The query-string fields of a set of filters. */
 export type FilterQuery<F extends Filters> = {
   readonly [K in keyof F]: Schema.optionalKey<F[K]["kind"] extends "in" ? Schema.$Array<F[K]["schema"]> : F[K]["schema"]>
 }
 
+/** How many values a repeatable filter takes when its filter does not say. */
+const maxFilterValues = 20
+
 export const filterQuery = <F extends Filters>(filters: F): FilterQuery<F> => {
   const fields: Record<string, Schema.Top> = {}
   for (const [name, filter] of Object.entries(filters)) {
-    const schema = filter.kind === "in" ? Schema.Array(filter.schema) : filter.schema
+    const schema = filter.kind === "in"
+      ? Schema.Array(filter.schema).check(Schema.isMaxLength(filter.maxValues ?? maxFilterValues))
+      : filter.schema
     fields[name] = Schema.optionalKey(schema.annotate({ description: filter.description }))
   }
   return fields as FilterQuery<F>

@@ -2,8 +2,8 @@
  * A collection, declared once: its names, id, writable fields, filters, sort
  * fields and the problems its writes can end in. Everything every collection
  * has alike is made from that here: the three representations (create,
- * merge patch, stored), the not-found and id-taken problems, the list's query
- * string. The result is the collection's contract (`makeResourceGroup`), and
+ * merge patch, stored), the v2 list envelope, the not-found and id-taken
+ * problems, the list's query string. The result is the collection's contract (`makeResourceGroup`), and
  * what its repository and handlers are made from.
  */
 import { Schema } from "effect"
@@ -12,6 +12,7 @@ import { filterQuery, type Filters } from "./Listing.ts"
 import { pageQuery } from "./ResourceApi.ts"
 import { resourceSchemas } from "./ResourceSchemas.ts"
 import { article, capitalize } from "./Text.ts"
+import { ListEnvelope } from "./Versions.ts"
 
 export const defineResource = <
   const Name extends string,
@@ -51,6 +52,8 @@ export const defineResource = <
   return {
     ...definition,
     ...schemas,
+    /** The v2 list body: `{ items, next_cursor, total }`. */
+    Page: ListEnvelope(schemas.Resource, `${Title}Page`),
     query: { ...pageQuery(definition.sortFields), ...filterQuery(definition.filters) },
     NotFound,
     IdTaken,

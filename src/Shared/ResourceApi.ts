@@ -6,10 +6,23 @@
  */
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { RequiredScope, WriteAccess, writeScope } from "../Auth/WriteAccess.ts"
 import { DatabaseUnavailable, PreconditionFailed } from "../Errors.ts"
+import { IntBetween } from "./Fields.ts"
+import {
+  type ApiVersion,
+  type Listable,
+  listBodySchema,
+  type ListEnvelope,
+  maxPageSize,
+  versionAnnotations,
+  versionedName,
+  versionedTitle,
+  versionPath
+} from "./Versions.ts"
 
 export const defaultPageSize = 20
-export const maxPageSize = 100
+export { maxPageSize }
 
 const ETag = Schema.String.annotate({ description: "Strong entity tag of this version of the resource", examples: ["\"1\""] })
 const LastModified = Schema.String.annotate({
@@ -18,16 +31,25 @@ const LastModified = Schema.String.annotate({
 })
 const Allow = Schema.String.annotate({ description: "The methods this path supports", examples: ["GET, HEAD, POST, OPTIONS"] })
 
+/**
+ * The longest cursor we make: base64url of its JSON (a sort value and the
+ * filters, each bounded) stays well under this; longer is not ours.
+ */
+export const maxCursorLength = 4096
+
 /** The page controls every list takes. */
 export const pageQuery = <const Sort extends ReadonlyArray<string>>(sortFields: Sort) => ({
   limit: Schema.optionalKey(
-    Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: maxPageSize })).annotate({
+    IntBetween(1, maxPageSize).annotate({
       description: `Page size, 1 to ${maxPageSize} (default ${defaultPageSize})`,
       examples: [defaultPageSize]
     })
   ),
-  cursor: Schema.optionalKey(Schema.String.annotate({
-    description: "Opaque position from the `next` link of the previous page; keeps the filters and sort it was made with"
+  cursor: Schema.optionalKey(Schema.String.check(
+    Schema.isMaxLength(maxCursorLength),
+    Schema.isPattern(/^[A-Za-z0-9_-]+$/u, { expected: "a cursor from a next link" })
+  ).annotate({
+    description: "Opaque position from the `next` link (v2: `next_cursor`) of the previous page; keeps the filters and sort it was made with"
   })),
   sort: Schema.optionalKey(
     Schema.Literals([...sortFields, ...sortFields.map((field) => `-${field}` as `-${Sort[number]}`)]).annotate({
@@ -36,9 +58,36 @@ export const pageQuery = <const Sort extends ReadonlyArray<string>>(sortFields: 
   )
 })
 
-/** A page of a list: a JSON array, with the total, the collection's `Last-Modified` and the `next` link as headers. */
-export const listSuccess = <S extends Schema.Top>(Resource: S) =>
-  HttpApiSchema.WithHeaders(Schema.Array(Resource), {
+/**
+ * Documents `limit` as what it decodes to, an integer from 1 to
+ * `maxPageSize` (effect documents a query parameter by its string encoding,
+ * without the bounds). An `OpenApi.Transform` over the finished document.
+ */
+export const documentPageQuery = (spec: Record<string, any>): Record<string, any> => {
+  for (const operations of Object.values<Record<string, any>>(spec.paths ?? {})) {
+    for (const operation of Object.values<any>(operations)) {
+      for (const parameter of operation?.parameters ?? []) {
+        if (parameter.in !== "query" || parameter.name !== "limit") continue
+        parameter.schema = {
+          type: "integer",
+          format: "int32",
+          minimum: 1,
+          maximum: maxPageSize,
+          default: defaultPageSize,
+          description: `Page size, 1 to ${maxPageSize} (default ${defaultPageSize})`
+        }
+      }
+    }
+  }
+  return spec
+}
+
+/**
+ * A page of a list: a JSON array in v1, the envelope in v2; in both, the
+ * total, the collection's `Last-Modified` and the `next` link as headers.
+ */
+export const listSuccess = <S extends Schema.Top, V extends ApiVersion>(listable: Listable<S>, version: V) =>
+  HttpApiSchema.WithHeaders(listBodySchema(listable, version), {
     "x-total-count": Schema.NumberFromString.annotate({ description: "How many match the filters, over all pages" }),
     "last-modified": Schema.optionalKey(LastModified.annotate({ description: "Last create, update or delete in the collection" })),
     link: Schema.optionalKey(Schema.String.annotate({ description: "`<url>; rel=\"next\"` while there are more" }))
@@ -47,8 +96,8 @@ export const listSuccess = <S extends Schema.Top>(Resource: S) =>
 /** What `OPTIONS` on a collection answers: what a client may do there. */
 export const Capabilities = Schema.Struct({
   methods: Schema.Array(Schema.String),
-  default_page_size: Schema.Int,
-  max_page_size: Schema.Int,
+  default_page_size: IntBetween(1, maxPageSize),
+  max_page_size: IntBetween(1, maxPageSize),
   filters: Schema.Array(Schema.Struct({
     name: Schema.String,
     type: Schema.String.annotate({ description: "The filter's value type, as in the OpenAPI parameter" }),
@@ -63,8 +112,11 @@ export type Capabilities = typeof Capabilities.Type
 const mergePatch = <S extends Schema.Top>(schema: S) =>
   [schema.pipe(HttpApiSchema.asJson({ contentType: "application/merge-patch+json" })), schema] as const
 
+/** An `If-Match` / `If-None-Match` value: one or a few ETags (ours are short), or `*`. */
+const ETagList = Schema.String.check(Schema.isMaxLength(1024))
+
 const conditionalWrite = {
-  "if-match": Schema.optionalKey(Schema.String.annotate({
+  "if-match": Schema.optionalKey(ETagList.annotate({
     description: "Only write if the resource still has this ETag (else 412); `*` only if it exists"
   }))
 }
@@ -88,6 +140,8 @@ export interface ResourceContract<
   readonly description: string
   readonly Id: Id
   readonly Resource: Resource
+  /** The v2 list envelope of the resource. */
+  readonly Page: ListEnvelope<Resource>
   readonly Create: Create
   readonly Patch: Patch
   /** Filters, sort and page fields of the list's query string. */
@@ -101,7 +155,11 @@ export interface ResourceContract<
   readonly deleteErrors: DeleteErrors
 }
 
-/** The group of endpoints for one collection, under `/v1/<name>`. */
+/**
+ * The group of endpoints for one collection in one version, under
+ * `/v<version>/<name>`: `animals` (v1, deprecated) and `animalsV2` share every
+ * schema and differ only in the list's body.
+ */
 export const makeResourceGroup = <
   const Name extends string,
   Id extends Schema.Top,
@@ -112,22 +170,27 @@ export const makeResourceGroup = <
   NotFound extends Schema.Top,
   IdTaken extends Schema.Top,
   const WriteErrors extends ReadonlyArray<Schema.Top>,
-  const DeleteErrors extends ReadonlyArray<Schema.Top>
->(contract: ResourceContract<Name, Id, Resource, Create, Patch, Query, NotFound, IdTaken, WriteErrors, DeleteErrors>) => {
+  const DeleteErrors extends ReadonlyArray<Schema.Top>,
+  V extends ApiVersion
+>(
+  contract: ResourceContract<Name, Id, Resource, Create, Patch, Query, NotFound, IdTaken, WriteErrors, DeleteErrors>,
+  version: V
+) => {
   const { NotFound, Resource, singular } = contract
   const params = { id: contract.Id }
   const single = HttpApiSchema.WithHeaders(Resource, { etag: ETag, "last-modified": LastModified })
-  return HttpApiGroup.make(contract.name)
+  return HttpApiGroup.make(versionedName(contract.name, version))
     .add(
       HttpApiEndpoint.get("list", "/", {
         query: contract.query,
-        success: listSuccess(Resource),
+        success: listSuccess(contract, version),
         error: DatabaseUnavailable
       }).annotate(OpenApi.Summary, `List ${contract.name}`)
         .annotate(OpenApi.Description, "Keyset pages: follow the `next` link; no row is skipped or repeated when rows are added between pages."),
       HttpApiEndpoint.options("capabilities", "/", {
         success: HttpApiSchema.WithHeaders(Capabilities, { allow: Allow })
-      }).annotate(OpenApi.Summary, `What can be done with ${contract.name}`),
+      }).annotate(OpenApi.Summary, `What can be done with ${contract.name}`)
+        .annotate(OpenApi.Description, "The methods (also in `Allow`), the page sizes, and the filters and sort fields the list takes."),
       HttpApiEndpoint.post("create", "/", {
         payload: contract.Create,
         success: HttpApiSchema.WithHeaders(Resource.pipe(HttpApiSchema.status(201)), {
@@ -137,12 +200,13 @@ export const makeResourceGroup = <
         }),
         // @ts-expect-error the stream-free check on `error` cannot resolve type parameters; every resource passes problem classes
         error: [contract.IdTaken, ...contract.writeErrors, DatabaseUnavailable]
-      }).annotate(OpenApi.Summary, `Create ${article(singular)}`)
+      }).middleware(WriteAccess)
+        .annotate(OpenApi.Summary, `Create ${article(singular)}`)
         .annotate(OpenApi.Description, "The server generates the id unless the body carries one; an id that exists already is a 409."),
       HttpApiEndpoint.get("get", "/:id", {
         params,
         headers: {
-          "if-none-match": Schema.optionalKey(Schema.String.annotate({ description: "Answer 304 if the ETag still matches" }))
+          "if-none-match": Schema.optionalKey(ETagList.annotate({ description: "Answer 304 if the ETag still matches" }))
         },
         success: [
           single,
@@ -150,11 +214,13 @@ export const makeResourceGroup = <
         ],
         // @ts-expect-error the stream-free check on `error` cannot resolve type parameters; every resource passes problem classes
         error: [NotFound, DatabaseUnavailable]
-      }).annotate(OpenApi.Summary, `Get ${article(singular)}`),
+      }).annotate(OpenApi.Summary, `Get ${article(singular)}`)
+        .annotate(OpenApi.Description, "With `If-None-Match` naming the current ETag (or `*`), a 304 without a body."),
       HttpApiEndpoint.options("options", "/:id", {
         params,
         success: HttpApiSchema.WithHeaders(HttpApiSchema.NoContent, { allow: Allow })
-      }).annotate(OpenApi.Summary, `Methods allowed on ${article(singular)}`),
+      }).annotate(OpenApi.Summary, `Methods allowed on ${article(singular)}`)
+        .annotate(OpenApi.Description, "204 with the methods in `Allow`, whether or not the id exists."),
       HttpApiEndpoint.put("replace", "/:id", {
         params,
         headers: conditionalWrite,
@@ -162,7 +228,8 @@ export const makeResourceGroup = <
         success: single,
         // @ts-expect-error the stream-free check on `error` cannot resolve type parameters; every resource passes problem classes
         error: [NotFound, PreconditionFailed, ...contract.writeErrors, DatabaseUnavailable]
-      }).annotate(OpenApi.Summary, `Replace ${article(singular)}`)
+      }).middleware(WriteAccess)
+        .annotate(OpenApi.Summary, `Replace ${article(singular)}`)
         .annotate(OpenApi.Description, "Full replacement: optional fields left out are removed. An id in the body must equal the path id."),
       HttpApiEndpoint.patch("patch", "/:id", {
         params,
@@ -171,7 +238,8 @@ export const makeResourceGroup = <
         success: single,
         // @ts-expect-error the stream-free check on `error` cannot resolve type parameters; every resource passes problem classes
         error: [NotFound, PreconditionFailed, ...contract.writeErrors, DatabaseUnavailable]
-      }).annotate(OpenApi.Summary, `Update ${article(singular)} (JSON Merge Patch)`)
+      }).middleware(WriteAccess)
+        .annotate(OpenApi.Summary, `Update ${article(singular)} (JSON Merge Patch)`)
         .annotate(OpenApi.Description, "RFC 7396: fields left out keep their value, `null` removes an optional field."),
       HttpApiEndpoint.delete("delete", "/:id", {
         params,
@@ -179,10 +247,15 @@ export const makeResourceGroup = <
         success: HttpApiSchema.NoContent,
         // @ts-expect-error the stream-free check on `error` cannot resolve type parameters; every resource passes problem classes
         error: [NotFound, PreconditionFailed, ...contract.deleteErrors, DatabaseUnavailable]
-      }).annotate(OpenApi.Summary, `Delete ${article(singular)}`)
+      }).middleware(WriteAccess)
+        .annotate(OpenApi.Summary, `Delete ${article(singular)}`)
+        .annotate(OpenApi.Description, "With `If-Match`, only if the resource still has that ETag (else 412).")
     )
-    .prefix(`/v1/${contract.name}`)
-    .annotateMerge(OpenApi.annotations({ title: capitalize(contract.name), description: contract.description }))
+    .prefix(versionPath(version, `/${contract.name}`))
+    // Writes (the endpoints with WriteAccess) need `write:<collection>` of a bearer token, in every version.
+    .annotate(RequiredScope, writeScope(contract.name))
+    .annotateEndpointsMerge(versionAnnotations(version))
+    .annotateMerge(OpenApi.annotations({ title: versionedTitle(capitalize(contract.name), version), description: contract.description }))
 }
 
 const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`)

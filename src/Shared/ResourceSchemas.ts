@@ -4,12 +4,13 @@
  * stored resource as reads return it.
  */
 import { Schema, SchemaAST } from "effect"
-import { Timestamp, Version } from "./Fields.ts"
+import { isLengthBetween, Timestamp, Version } from "./Fields.ts"
 import { article, capitalize } from "./Text.ts"
 
 /** A resource identifier: a UUID, branded so ids of different collections do not mix. */
 export const ResourceId = <const Brand extends string>(brand: Brand, description: string, example: string) =>
-  Schema.String.check(Schema.isUUID()).pipe(
+  // A UUID is 36 characters; saying so bounds the input for linters and generators.
+  Schema.String.check(Schema.isUUID(), Schema.isMaxCodePoints(36)).pipe(
     // `brand` is one literal per collection; the library's single-key check cannot resolve a type parameter.
     Schema.brand<Brand>(brand as never),
     Schema.annotate({ description, examples: [example as any] })
@@ -17,7 +18,7 @@ export const ResourceId = <const Brand extends string>(brand: Brand, description
 
 /** A name shown to people: `min` to 100 characters, counted as Unicode code points (five emoji are five). */
 export const DisplayName = (min: number, example: string) =>
-  Schema.String.check(Schema.isBetweenCodePoints(min, 100)).annotate({
+  Schema.String.check(isLengthBetween(min, 100)).annotate({
     description: `Name, ${min} to 100 characters (Unicode code points)`,
     examples: [example]
   })

@@ -17,15 +17,17 @@ export type ZookeeperId = typeof ZookeeperId.Type
  * An email address as HTML forms accept one (the WHATWG definition: ASCII,
  * no quoted local parts), with a dot in the domain, at most 254 characters.
  */
+const emailPattern =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/u
 const Email = Schema.String.check(
   Schema.isMaxLength(254),
-  Schema.isPattern(
-    /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/u,
-    { expected: "an email address such as keeper@zoo.example" }
-  )
+  Schema.isPattern(emailPattern, {
+    expected: "an email address such as keeper@zoo.example",
+    // `format` beside the pattern, at the top of the JSON Schema (as an annotation it would sit in an `allOf`).
+    toJsonSchema: () => ({ pattern: emailPattern.source, format: "email" })
+  })
 ).annotate({
   description: "Email address, kept as written; no two zookeepers share one, whatever the letter case",
-  format: "email",
   examples: ["sam.keeper@zoo.example"]
 })
 

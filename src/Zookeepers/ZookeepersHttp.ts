@@ -1,26 +1,35 @@
 /**
- * The zookeepers endpoints: the shared resource handlers over the zookeepers
- * repository, and the animals in a zookeeper's care (listed, assigned,
- * unassigned).
+ * The zookeepers endpoints, in every version: the shared resource handlers
+ * over the zookeepers repository, and the animals in a zookeeper's care
+ * (listed, assigned, unassigned).
  */
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { animalsContract } from "../Animals/Animal.ts"
 import { AnimalsRepository } from "../Animals/AnimalsRepository.ts"
 import { Api } from "../Api.ts"
 import { makeMembersHandler } from "../Http/RelationHttp.ts"
 import { makeResourceHandlers } from "../Http/ResourceHttp.ts"
+import type { ApiVersion } from "../Shared/Versions.ts"
 import { zookeepersContract } from "./Zookeeper.ts"
 import { AnimalCare, ZookeepersRepository } from "./ZookeepersRepository.ts"
 
-export const ZookeepersHttp = HttpApiBuilder.group(Api, "zookeepers", Effect.fn(function*(handlers) {
-  const zookeepers = yield* ZookeepersRepository
-  const { list } = yield* AnimalsRepository
-  const care = yield* AnimalCare
-  return handlers.handleAll({
-    ...makeResourceHandlers(zookeepersContract, zookeepers),
-    listAnimals: makeMembersHandler(zookeepers, animalsContract, list, "zookeeper_id"),
-    assignAnimal: ({ params }) => care.link(params.id, params.animal_id),
-    unassignAnimal: ({ params }) => care.unlink(params.id, params.animal_id)
+const handlers = <V extends ApiVersion>(version: V) =>
+  Effect.gen(function*() {
+    const zookeepers = yield* ZookeepersRepository
+    const { list } = yield* AnimalsRepository
+    const care = yield* AnimalCare
+    return {
+      ...makeResourceHandlers(zookeepersContract, zookeepers, version),
+      listAnimals: makeMembersHandler(zookeepers, animalsContract, list, "zookeeper_id", version),
+      assignAnimal: ({ params }: { readonly params: { readonly id: string; readonly animal_id: string } }) =>
+        care.link(params.id, params.animal_id),
+      unassignAnimal: ({ params }: { readonly params: { readonly id: string; readonly animal_id: string } }) =>
+        care.unlink(params.id, params.animal_id)
+    }
   })
-}))
+
+export const ZookeepersHttp = Layer.mergeAll(
+  HttpApiBuilder.group(Api, "zookeepers", (group) => Effect.map(handlers(1), (all) => group.handleAll(all))),
+  HttpApiBuilder.group(Api, "zookeepersV2", (group) => Effect.map(handlers(2), (all) => group.handleAll(all)))
+)

@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import * as Http from "node:http"
 import * as Net from "node:net"
 import * as Path from "node:path"
+import { testApiKey, withTestKey } from "./Credentials.ts"
 
 const projectDir = Path.resolve(import.meta.dirname, "../..")
 const mainPath = Path.join(projectDir, "src", "main.ts")
@@ -57,16 +58,17 @@ export const freePort = (): Promise<number> =>
 /**
  * Starts `src/main.ts` without waiting for it to serve. The inherited
  * environment loses every setting the service reads, so only `env` decides
- * the database.
+ * the database and the credentials; writes take the test key unless `env`
+ * sets `API_KEYS` (`""`: none, as with nothing configured).
  */
 export const spawnServer = (env: Record<string, string>, port: number): ServerProcess => {
   const inherited = { ...process.env }
   for (const name of Object.keys(inherited)) {
-    if (/^(DATABASE_|DATA_DIR$|PORT$|HOST$)/.test(name)) delete inherited[name]
+    if (/^(DATABASE_|DATA_DIR$|PORT$|HOST$|API_KEYS$|AUTH_|RATE_LIMIT$|REDIS_URL$|BODY_LIMIT$|CORS_ORIGINS$)/.test(name)) delete inherited[name]
   }
   const child = spawn(process.execPath, [mainPath], {
     cwd: projectDir,
-    env: { ...inherited, ...env, PORT: String(port), HOST: "127.0.0.1" },
+    env: { ...inherited, API_KEYS: testApiKey, ...env, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"]
   })
   live.add(child)
@@ -181,10 +183,13 @@ export const startServer = async (
   }
 }
 
-/** `fetch` with a bounded wait; the body is read eagerly (as text) so sockets are freed. */
+/**
+ * `fetch` with a bounded wait; the body is read eagerly (as text) so sockets
+ * are freed. Writes without credentials of their own carry the test key.
+ */
 export const request = async (url: string, init: RequestInit & { readonly timeoutMs?: number } = {}) => {
   const { timeoutMs = 10_000, ...rest } = init
-  const response = await fetch(url, { ...rest, signal: AbortSignal.timeout(timeoutMs) })
+  const response = await fetch(url, { ...withTestKey(rest), signal: AbortSignal.timeout(timeoutMs) })
   const text = await response.text()
   return {
     status: response.status,

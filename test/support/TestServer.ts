@@ -1,16 +1,31 @@
 /**
  * A real HTTP server on a random loopback port, serving the whole app with
- * the handler layers a test chooses. Requests go through `fetch`, over TCP.
+ * the handler layers a test chooses. Requests go through `fetch`, over TCP;
+ * writes carry the test API key unless they bring credentials of their own.
  */
-import { NodeHttpServer } from "@effect/platform-node"
+import { NodeCrypto, NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer, References } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { createServer } from "node:http"
-import { makeAppRoutes, type Repositories } from "../../src/Http/App.ts"
+import type { WriteAccess } from "../../src/Auth/WriteAccess.ts"
+import { type EdgeOptions, makeAppRoutes, type Repositories } from "../../src/Http/App.ts"
+import { TestWriteAccess, withTestKey } from "./Credentials.ts"
 
-export const TestServer = <E, R>(repositories: Layer.Layer<Repositories, E, R>) =>
-  HttpRouter.serve(makeAppRoutes(repositories), { disableLogger: true, disableListenLog: true }).pipe(
+export { testApiKey } from "./Credentials.ts"
+
+/**
+ * `edge` opts in to a rate limit, CORS or another body limit; by default, as `npm start` with no settings.
+ * `writeAccess` decides who may write; by default, whoever holds the test key.
+ */
+export const TestServer = <E, R, EE = never, ER = never, AE = never>(
+  repositories: Layer.Layer<Repositories, E, R>,
+  edge: EdgeOptions<EE, ER> = {},
+  writeAccess: Layer.Layer<WriteAccess, AE> = TestWriteAccess
+) =>
+  HttpRouter.serve(makeAppRoutes(repositories, edge).pipe(Layer.provide(writeAccess)), { disableLogger: true, disableListenLog: true }).pipe(
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
+    // Rate limits digest credentials.
+    Layer.provide(NodeCrypto.layerDigest),
     // Access lines would bury the test output; warnings and errors still show.
     Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
   )
@@ -21,8 +36,11 @@ export const baseUrl = Effect.map(HttpServer.HttpServer, (server) => {
   return `http://127.0.0.1:${address.port}`
 })
 
-/** `fetch` against the test server; the body is read eagerly so sockets are freed. */
-export const request = (path: string, init?: RequestInit) =>
+/** `fetch` against the test server, as a client holding the test key: writes without credentials of their own carry it. */
+export const request = (path: string, init?: RequestInit) => rawRequest(path, withTestKey(init))
+
+/** `fetch` against the test server with exactly the headers given; the body is read eagerly so sockets are freed. */
+export const rawRequest = (path: string, init?: RequestInit) =>
   Effect.flatMap(baseUrl, (url) =>
     Effect.promise(async () => {
       const response = await fetch(url + path, init)

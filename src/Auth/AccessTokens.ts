@@ -1,0 +1,154 @@
+/**
+ * Bearer tokens: RS256 JWTs from an identity provider, verified with `jose`
+ * against its JSON Web Key Set (Auth0's conventions: `iss`, `aud`, scopes in
+ * the space-separated `scope` claim or in the `permissions` array).
+ *
+ * A remote JWKS (`AUTH_JWKS_URL`) is fetched once at start and cached. A
+ * token signed by a key the cache does not hold (the provider rotated its
+ * keys) makes `jose` fetch the set again, at most once per cooldown, so a
+ * stream of made-up `kid`s cannot turn the service against the provider.
+ * The cached set is also refetched once it is older than `cacheMaxAge`.
+ * A local JWKS (`AUTH_JWKS_FILE`) is read once; a rotation needs a restart.
+ */
+import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  type JSONWebKeySet,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey
+} from "jose"
+import { TokenKeysUnavailable, Unauthorized } from "./WriteAccess.ts"
+
+/** Where the signing keys come from. */
+export type JwksSource =
+  | { readonly _tag: "Remote"; readonly url: URL }
+  | { readonly _tag: "Local"; readonly keys: JSONWebKeySet }
+
+export interface TokenSettings {
+  readonly jwks: JwksSource
+  /** The exact `iss` of the provider's tokens; Auth0's ends with a slash: `https://tenant.eu.auth0.com/`. */
+  readonly issuer: string
+  /** The `aud` this API is known by at the provider. */
+  readonly audience: string
+  /** After a fetch, how long before an unknown `kid` may trigger another; 30 seconds by default. */
+  readonly refetchCooldown?: Duration.Input | undefined
+  /** How long a fetched set is used before it is fetched again; 10 minutes by default. */
+  readonly cacheMaxAge?: Duration.Input | undefined
+  /** How long a fetch may take; 5 seconds by default. */
+  readonly fetchTimeout?: Duration.Input | undefined
+}
+
+/** What a verified token allows. */
+export interface Grant {
+  readonly subject: string | undefined
+  readonly scopes: ReadonlySet<string>
+}
+
+/** Only RS256: Auth0's signing algorithm, and no `none`, no HMAC with a public key as the secret. */
+const algorithms = ["RS256"]
+
+/** The scopes of a token: the `scope` claim (space-separated) and Auth0's `permissions` array. */
+export const scopesOf = (payload: JWTPayload): ReadonlySet<string> => {
+  const scopes = new Set<string>()
+  if (typeof payload.scope === "string") for (const scope of payload.scope.split(" ")) if (scope !== "") scopes.add(scope)
+  if (Array.isArray(payload.permissions)) for (const permission of payload.permissions) if (typeof permission === "string") scopes.add(permission)
+  return scopes
+}
+
+/**
+ * What a failed verification means for the client. Failures of the token
+ * itself are a 401; a JWKS that cannot be fetched is the service's problem
+ * (503), not the client's.
+ */
+const rejection = (error: unknown): Unauthorized | TokenKeysUnavailable => {
+  if (!(error instanceof errors.JOSEError)) return TokenKeysUnavailable.instance
+  switch (error.code) {
+    case errors.JWTExpired.code:
+      return Unauthorized.invalidToken("The token has expired")
+    case errors.JWTClaimValidationFailed.code:
+      return Unauthorized.invalidToken(`The token's ${(error as errors.JWTClaimValidationFailed).claim} claim is not accepted`)
+    case errors.JWKSNoMatchingKey.code:
+    case errors.JWKSMultipleMatchingKeys.code:
+    case errors.JWSSignatureVerificationFailed.code:
+      return Unauthorized.invalidToken("The token's signature does not verify with the identity provider's keys")
+    case errors.JOSEAlgNotAllowed.code:
+    case errors.JOSENotSupported.code:
+      return Unauthorized.invalidToken("The token is not signed with RS256")
+    // The remote JWKS timed out, answered other than 200, or sent something that is not a key set.
+    case errors.JWKSTimeout.code:
+    case errors.JWKSInvalid.code:
+    case errors.JOSEError.code:
+      return TokenKeysUnavailable.instance
+    default:
+      return Unauthorized.invalidToken("The token is malformed")
+  }
+}
+
+/** The bearer tokens the service accepts. */
+export class AccessTokens extends Context.Service<AccessTokens, {
+  /** What the token allows, if it is valid: signed by the provider, for this API, not expired. */
+  readonly verify: (token: Redacted.Redacted<string>) => Effect.Effect<Grant, Unauthorized | TokenKeysUnavailable>
+}>()("zoo-api/Auth/AccessTokens") {
+  static readonly layer = (settings: TokenSettings) =>
+    Layer.effect(AccessTokens, Effect.gen(function*() {
+      const millis = (duration: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(duration))
+      let keys: JWTVerifyGetKey
+      if (settings.jwks._tag === "Local") {
+        keys = createLocalJWKSet(settings.jwks.keys)
+      } else {
+        const url = settings.jwks.url
+        // jose's own defaults, written out: they are what key rotation looks like from outside (README, Security).
+        const remote = createRemoteJWKSet(url, {
+          cooldownDuration: millis(settings.refetchCooldown ?? "30 seconds"),
+          cacheMaxAge: millis(settings.cacheMaxAge ?? "10 minutes"),
+          timeoutDuration: millis(settings.fetchTimeout ?? "5 seconds")
+        })
+        keys = remote
+        // Fetched in the background: the first token does not wait for it, and a provider that is
+        // down delays nothing (API keys and reads keep working), but the operator hears of it now.
+        yield* Effect.tryPromise(() => remote.reload()).pipe(
+          Effect.catch((error) =>
+            Effect.logWarning(`The JWKS at ${url.href} cannot be fetched (${String(error.cause)}); bearer tokens fail until it can`)
+          ),
+          Effect.forkScoped
+        )
+      }
+      const options = {
+        issuer: settings.issuer,
+        audience: settings.audience,
+        algorithms,
+        // A token without an expiry would be valid forever.
+        requiredClaims: ["exp"]
+      }
+      return AccessTokens.of({
+        verify: Effect.fn("AccessTokens.verify")(function*(token) {
+          const { payload } = yield* Effect.tryPromise({
+            try: () => jwtVerify(Redacted.value(token), keys, options),
+            catch: rejection
+          }).pipe(
+            Effect.tapError((problem) =>
+              problem._tag === "TokenKeysUnavailable"
+                ? Effect.logWarning("The identity provider's JWKS cannot be fetched: bearer tokens are refused with 503")
+                : Effect.void
+            )
+          )
+          return { subject: payload.sub, scopes: scopesOf(payload) }
+        })
+      })
+    }))
+
+  /** No identity provider configured: a bearer token is refused like any other bad credential. */
+  static readonly layerDisabled = Layer.succeed(
+    AccessTokens,
+    AccessTokens.of({
+      verify: () => Effect.fail(Unauthorized.invalidToken("This service does not accept bearer tokens; use an X-API-Key"))
+    })
+  )
+
+  /** From optional settings: {@link layer} when a provider is configured, {@link layerDisabled} otherwise. */
+  static readonly layerFrom = (settings: Option.Option<TokenSettings>) =>
+    Option.match(settings, { onNone: () => AccessTokens.layerDisabled, onSome: AccessTokens.layer })
+}

@@ -1,0 +1,69 @@
+/**
+ * API keys (`X-API-Key`). The service keeps SHA-256 digests only, never the
+ * keys: a key arrives, is hashed, and its digest is compared with every
+ * stored one in constant time. `API_KEYS` may hold the digests themselves
+ * (`sha256:<hex>`), so the keys need not be in the environment at all.
+ *
+ * WebCrypto only (no `node:crypto`): the Web handler runs on Deno and Bun too.
+ */
+import { Context, Effect, Layer, Redacted } from "effect"
+import { InvalidConfiguration } from "../Config.ts"
+
+const digestPrefix = "sha256:"
+const hexDigest = /^[0-9a-f]{64}$/i
+
+/** Why an `API_KEYS` entry cannot be used, or `undefined` when it can. */
+export const entryProblem = (entry: string): string | undefined => {
+  if (!entry.toLowerCase().startsWith(digestPrefix)) return undefined
+  return hexDigest.test(entry.slice(digestPrefix.length))
+    ? undefined
+    : `API_KEYS: a ${digestPrefix} entry must be followed by the 64 hexadecimal digits of a SHA-256 digest`
+}
+
+const encoder = new TextEncoder()
+
+const sha256 = (text: string): Effect.Effect<Uint8Array> =>
+  Effect.map(
+    Effect.promise(() => globalThis.crypto.subtle.digest("SHA-256", encoder.encode(text))),
+    (digest) => new Uint8Array(digest)
+  )
+
+const fromHex = (hex: string) => Uint8Array.from({ length: hex.length / 2 }, (_, i) => Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16))
+
+/** The digest an entry stands for: its own when it is `sha256:<hex>`, the key's otherwise. */
+const digestOf = (entry: string): Effect.Effect<Uint8Array, InvalidConfiguration> => {
+  const problem = entryProblem(entry)
+  if (problem !== undefined) return Effect.fail(new InvalidConfiguration({ problems: [problem] }))
+  return entry.toLowerCase().startsWith(digestPrefix) ? Effect.succeed(fromHex(entry.slice(digestPrefix.length))) : sha256(entry)
+}
+
+/**
+ * Whether two digests are equal, reading every byte whatever they hold, so
+ * the time taken says nothing about where they differ.
+ */
+const equalDigests = (a: Uint8Array, b: Uint8Array): boolean => {
+  let difference = a.length ^ b.length
+  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ (b[i] ?? 0)
+  return difference === 0
+}
+
+/** The API keys the service accepts. */
+export class ApiKeys extends Context.Service<ApiKeys, {
+  /** Whether the key is one of ours. */
+  readonly verify: (key: Redacted.Redacted<string>) => Effect.Effect<boolean>
+}>()("zoo-api/Auth/ApiKeys") {
+  /** From `API_KEYS` entries: keys, or `sha256:<hex>` digests of keys. */
+  static readonly layer = (entries: ReadonlyArray<Redacted.Redacted<string>>) =>
+    Layer.effect(ApiKeys, Effect.gen(function*() {
+      const digests = yield* Effect.forEach(entries, (entry) => digestOf(Redacted.value(entry)))
+      return ApiKeys.of({
+        verify: Effect.fn("ApiKeys.verify")(function*(key) {
+          const candidate = yield* sha256(Redacted.value(key))
+          // Every stored digest is compared, with no early exit: the time taken does not depend on which one matches.
+          let found = false
+          for (const digest of digests) found = equalDigests(digest, candidate) || found
+          return found
+        })
+      })
+    }))
+}

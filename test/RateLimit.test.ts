@@ -1,0 +1,342 @@
+/**
+ * Rate limiting (SPEC §6): `RATE_LIMIT=5/1s` on a real server, counted in
+ * memory, then in the real Redis shared by two server instances.
+ *
+ * Redis is expected on 127.0.0.1:6379 (`REDIS_TEST_URL` to use another). It is
+ * required under `CI=true`; locally, without it, the Redis tests are skipped
+ * with a message.
+ */
+import { NodeCrypto } from "@effect/platform-node"
+import { afterAll, assert, describe, it, layer } from "@effect/vitest"
+import { Context, Duration, Effect, Layer, Schedule } from "effect"
+import { HttpServer } from "effect/http"
+import { OpenApi } from "effect/http-api"
+import * as Fs from "node:fs"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { createClient } from "redis"
+import { Api } from "../src/Api.ts"
+import { MemoryRepositories } from "../src/Http/App.ts"
+import * as RateLimit from "../src/Http/RateLimit.ts"
+import * as Redis from "../src/Redis.ts"
+import { freePort, request as processRequest, spawnServer, startServer } from "./support/ServerProcess.ts"
+import { startTcpProxy } from "./support/TcpProxy.ts"
+import { rawRequest, TestServer } from "./support/TestServer.ts"
+
+const policy = { limit: 5, window: Duration.seconds(1) }
+
+/** A credential of its own for each test, so tests never share a budget. */
+const freshKey = () => `key-${globalThis.crypto.randomUUID()}`
+
+const get = (path: string, headers: Record<string, string> = {}) => rawRequest(path, { headers })
+
+const headerNumber = (headers: Headers, name: string) => Number(headers.get(name))
+
+layer(TestServer(MemoryRepositories, { rateLimit: RateLimit.layerMemory(policy).pipe(Layer.provide(NodeCrypto.layerDigest)) }), {
+  excludeTestServices: true
+})("rate limit in memory: 5/1s", (it) => {
+  it.effect("five requests pass with RateLimit-* headers; the sixth is a 429 problem with Retry-After", () =>
+    Effect.gen(function*() {
+      const headers = { "x-api-key": freshKey() }
+      for (let i = 1; i <= 5; i++) {
+        const response = yield* get("/v1/animals", headers)
+        assert.strictEqual(response.status, 200)
+        assert.strictEqual(response.headers.get("ratelimit-limit"), "5")
+        assert.strictEqual(headerNumber(response.headers, "ratelimit-remaining"), 5 - i)
+        const reset = headerNumber(response.headers, "ratelimit-reset")
+        assert.isTrue(reset >= 1 && reset <= 1, `RateLimit-Reset ${reset}`)
+      }
+      const refused = yield* get("/v1/animals", headers)
+      assert.strictEqual(refused.status, 429)
+      assert.strictEqual(refused.headers.get("content-type"), "application/problem+json")
+      assert.strictEqual(refused.headers.get("cache-control"), "no-store")
+      assert.strictEqual(refused.headers.get("retry-after"), "1")
+      assert.strictEqual(refused.headers.get("ratelimit-limit"), "5")
+      assert.strictEqual(refused.headers.get("ratelimit-remaining"), "0")
+      assert.strictEqual(refused.headers.get("ratelimit-reset"), "1")
+      assert.deepInclude(refused.json(), {
+        type: "/problems/too-many-requests",
+        title: "Too Many Requests",
+        status: 429,
+        instance: "/v1/animals",
+        request_id: refused.headers.get("x-request-id")
+      })
+    }))
+
+  it.effect("every client has a budget of its own: API key, bearer token, address", () =>
+    Effect.gen(function*() {
+      const spent = { "x-api-key": freshKey() }
+      for (let i = 0; i < 6; i++) yield* get("/v1/animals", spent)
+      assert.strictEqual((yield* get("/v1/animals", spent)).status, 429)
+
+      // Another key, a bearer token, the same key as a bearer token: each starts afresh.
+      for (const headers of [{ "x-api-key": freshKey() }, { authorization: `Bearer ${freshKey()}` }, { authorization: `Bearer ${spent["x-api-key"]}` }]) {
+        const response = yield* get("/v1/animals", headers)
+        assert.strictEqual(response.status, 200, JSON.stringify(headers))
+        assert.strictEqual(response.headers.get("ratelimit-remaining"), "4")
+      }
+    }))
+
+  it.effect("a client without credentials counts by its address", () =>
+    Effect.gen(function*() {
+      // Every other test sends credentials: 127.0.0.1's budget is this test's alone.
+      const statuses: Array<number> = []
+      for (let i = 0; i < 6; i++) statuses.push((yield* get("/v1/habitats")).status)
+      assert.deepStrictEqual(statuses, [200, 200, 200, 200, 200, 429])
+    }))
+
+  it.effect("the limit applies to every path and method, unknown paths and errors included", () =>
+    Effect.gen(function*() {
+      const headers = { "x-api-key": freshKey() }
+      const statuses: Array<number> = []
+      for (const path of ["/v1/animals", "/nowhere", "/v1/animals/not-a-uuid", "/v1/zookeepers", "/v1/habitats"]) {
+        statuses.push((yield* get(path, headers)).status)
+      }
+      assert.deepStrictEqual(statuses, [200, 404, 400, 200, 200])
+      const refused = yield* rawRequest("/v1/animals", { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: "{}" })
+      assert.strictEqual(refused.status, 429)
+    }))
+
+  it.effect("probes, the document and the docs are never limited, and carry no RateLimit headers", () =>
+    Effect.gen(function*() {
+      const headers = { "x-api-key": freshKey() }
+      for (let i = 0; i < 8; i++) {
+        for (const path of ["/healthz", "/readyz", "/openapi.json", "/docs"]) {
+          const response = yield* get(path, headers)
+          assert.strictEqual(response.status, 200, path)
+          assert.isNull(response.headers.get("ratelimit-limit"), path)
+        }
+      }
+      assert.strictEqual((yield* get("/v1/animals", headers)).headers.get("ratelimit-remaining"), "4")
+    }))
+
+  it.effect("the budget comes back once the window is over", () =>
+    Effect.gen(function*() {
+      const headers = { "x-api-key": freshKey() }
+      for (let i = 0; i < 5; i++) yield* get("/v1/animals", headers)
+      const refused = yield* get("/v1/animals", headers)
+      assert.strictEqual(refused.status, 429)
+      yield* Effect.sleep(Duration.seconds(Number(refused.headers.get("retry-after"))))
+      const again = yield* get("/v1/animals", headers)
+      assert.strictEqual(again.status, 200)
+      assert.strictEqual(again.headers.get("ratelimit-remaining"), "4")
+    }))
+})
+
+layer(TestServer(MemoryRepositories), { excludeTestServices: true })("rate limit off (the default)", (it) => {
+  it.effect("no RateLimit headers, no 429", () =>
+    Effect.gen(function*() {
+      for (let i = 0; i < 20; i++) {
+        const response = yield* get("/v1/animals")
+        assert.strictEqual(response.status, 200)
+        assert.isNull(response.headers.get("ratelimit-limit"))
+      }
+    }))
+})
+
+describe("rate limit in the OpenAPI document", () => {
+  const spec = OpenApi.fromApi(Api) as any
+
+  it("every operation but the probes documents 429 with Retry-After, and RateLimit-* on its 2xx and 4xx responses", () => {
+    const tooMany = spec.components.responses.TooManyRequests
+    assert.includeMembers(Object.keys(tooMany.headers), ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"])
+    assert.strictEqual(tooMany.content["application/problem+json"].schema.$ref, "#/components/schemas/TooManyRequestsEncoded")
+    assert.strictEqual(tooMany.content["application/problem+json"].example.status, 429)
+    let operations = 0
+    for (const [path, methods] of Object.entries<Record<string, any>>(spec.paths)) {
+      for (const [method, operation] of Object.entries<any>(methods)) {
+        const name = `${method.toUpperCase()} ${path}`
+        if (path === "/healthz" || path === "/readyz") {
+          assert.isUndefined(operation.responses["429"], name)
+          continue
+        }
+        operations++
+        assert.deepStrictEqual(operation.responses["429"], { $ref: "#/components/responses/TooManyRequests" }, name)
+        for (const [status, response] of Object.entries<any>(operation.responses)) {
+          if (/^[24]/.test(status) && response.$ref === undefined) {
+            assert.includeMembers(Object.keys(response.headers ?? {}), ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"], `${name} ${status}`)
+          }
+        }
+      }
+    }
+    assert.isAbove(operations, 20)
+  })
+})
+
+// ---------------------------------------------------------------------------
+// Redis: shared by replicas
+// ---------------------------------------------------------------------------
+
+const redisUrl = process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379"
+
+/** Whether something accepts a TCP connection at the URL's host and port within a second. */
+const reachable = (url: string) =>
+  new Promise<boolean>((resolve) => {
+    const { hostname, port } = new URL(url)
+    const socket = Net.connect({ host: hostname, port: Number(port || 6379), timeout: 1_000 })
+    const settle = (up: boolean) => () => {
+      socket.destroy()
+      resolve(up)
+    }
+    socket.once("connect", settle(true)).once("error", settle(false)).once("timeout", settle(false))
+  })
+
+const redisUp = await reachable(redisUrl)
+if (!redisUp && process.env.CI) {
+  throw new Error(`Redis is required under CI=true (${redisUrl} is unreachable): the shared rate limit tests may not be skipped`)
+}
+if (!redisUp) console.error(`Redis rate limit tests skipped: nothing answers at ${redisUrl}`)
+
+/** Keys of this run only; deleted at the end. */
+const prefix = `zoo-api-test:${globalThis.crypto.randomUUID()}:`
+
+/** A server with its own Redis connection, as a replica has: only Redis is shared. */
+const replica = TestServer(MemoryRepositories, {
+  rateLimit: RateLimit.layerRedis(policy, { prefix }).pipe(
+    Layer.provide([Redis.layer(redisUrl), NodeCrypto.layerDigest])
+  )
+})
+
+const urlOf = (context: Context.Context<HttpServer.HttpServer>) => {
+  const address = Context.get(context, HttpServer.HttpServer).address
+  if (address._tag === "UnixPathAddress") throw new Error("expected a TCP server")
+  return `http://127.0.0.1:${address.port}`
+}
+
+const fetchStatus = (url: string, headers: Record<string, string>) =>
+  Effect.promise(async () => {
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) })
+    await response.arrayBuffer()
+    return { status: response.status, remaining: response.headers.get("ratelimit-remaining") }
+  })
+
+describe.skipIf(!redisUp)("rate limit in Redis", () => {
+  it.live("two instances share one budget: requests to either count against the same 5/1s", () =>
+    Effect.gen(function*() {
+      const first = urlOf(yield* Layer.build(replica))
+      const second = urlOf(yield* Layer.build(replica))
+      const headers = { "x-api-key": freshKey() }
+      const seen: Array<{ status: number; remaining: string | null }> = []
+      for (const url of [first, second, first, second, first, second, first]) seen.push(yield* fetchStatus(`${url}/v1/animals`, headers))
+      assert.deepStrictEqual(seen.map(({ status }) => status), [200, 200, 200, 200, 200, 429, 429])
+      assert.deepStrictEqual(seen.slice(0, 5).map(({ remaining }) => remaining), ["4", "3", "2", "1", "0"])
+      // Another client still has its whole budget, on both.
+      assert.strictEqual((yield* fetchStatus(`${second}/v1/animals`, { "x-api-key": freshKey() })).status, 200)
+    }).pipe(Effect.scoped, Effect.ensuring(Effect.promise(deleteRunKeys))))
+
+  /** A server whose Redis goes through a proxy the test can cut. */
+  const behindProxy = Effect.gen(function*() {
+    const target = new URL(redisUrl)
+    const proxy = yield* Effect.acquireRelease(
+      Effect.promise(() => startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) })),
+      (proxy) => Effect.promise(proxy.close)
+    )
+    const url = urlOf(yield* Layer.build(TestServer(MemoryRepositories, {
+      rateLimit: RateLimit.layerRedis(policy, { prefix }).pipe(
+        Layer.provide([Redis.layer(`redis://127.0.0.1:${proxy.port}`), NodeCrypto.layerDigest])
+      )
+    })))
+    return { proxy, url: `${url}/v1/animals` }
+  })
+
+  /** `count` requests in a row: their statuses, `RateLimit-Remaining` headers and the time they took. */
+  const burst = (url: string, headers: Record<string, string>, count: number) =>
+    Effect.gen(function*() {
+      const started = performance.now()
+      const seen: Array<{ status: number; remaining: string | null }> = []
+      for (let i = 0; i < count; i++) seen.push(yield* fetchStatus(url, headers))
+      return { seen, ms: performance.now() - started }
+    })
+
+  it.live("Redis down: requests are served without a limit at once (fail open), and limited again once it is back", () =>
+    Effect.gen(function*() {
+      const { proxy, url } = yield* behindProxy
+      const headers = { "x-api-key": freshKey() }
+      assert.strictEqual((yield* fetchStatus(url, headers)).remaining, "4")
+
+      yield* Effect.promise(() => proxy.cut("refuse"))
+      const down = yield* burst(url, headers, 10)
+      assert.deepStrictEqual(down.seen, Array(10).fill({ status: 200, remaining: null }))
+      assert.isBelow(down.ms, 1_000, `10 requests without Redis took ${down.ms.toFixed(0)} ms`)
+
+      yield* Effect.promise(() => proxy.restore())
+      // The client reconnects with a backoff of at most 2 s; then the budget counts again.
+      const back = yield* fetchStatus(url, headers).pipe(
+        Effect.repeat({ until: ({ remaining }) => remaining !== null, schedule: Schedule.spaced("100 millis") }),
+        Effect.timeout("10 seconds")
+      )
+      assert.strictEqual(back.status, 200)
+    }).pipe(Effect.scoped, Effect.ensuring(Effect.promise(deleteRunKeys))))
+
+  it.live("Redis hanging: one request waits for the store timeout, the next ones do not", () =>
+    Effect.gen(function*() {
+      const { proxy, url } = yield* behindProxy
+      const headers = { "x-api-key": freshKey() }
+      assert.strictEqual((yield* fetchStatus(url, headers)).remaining, "4")
+
+      yield* Effect.promise(() => proxy.cut("freeze"))
+      const first = yield* burst(url, headers, 1)
+      assert.deepStrictEqual(first.seen, [{ status: 200, remaining: null }])
+      assert.isAtLeast(first.ms, 200, `the first request waited ${first.ms.toFixed(0)} ms`)
+      assert.isBelow(first.ms, 1_000, `the first request waited ${first.ms.toFixed(0)} ms`)
+      const next = yield* burst(url, headers, 10)
+      assert.deepStrictEqual(next.seen, Array(10).fill({ status: 200, remaining: null }))
+      assert.isBelow(next.ms, 200, `10 requests while Redis hangs took ${next.ms.toFixed(0)} ms`)
+      yield* Effect.promise(() => proxy.restore())
+    }).pipe(Effect.scoped, Effect.ensuring(Effect.promise(deleteRunKeys))))
+})
+
+/** Removes every key this run wrote (they would expire within a second anyway). */
+async function deleteRunKeys() {
+  const client = createClient({ url: redisUrl })
+  client.on("error", () => {})
+  try {
+    await client.connect()
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 100 })) {
+      if (keys.length > 0) await client.del(keys)
+    }
+  } finally {
+    client.destroy()
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The running service: settings from the environment
+// ---------------------------------------------------------------------------
+
+describe("rate limit in the running service", () => {
+  const dataDirs: Array<string> = []
+  const dataDir = () => {
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "zoo-rate-limit-"))
+    dataDirs.push(dir)
+    return dir
+  }
+  afterAll(() => {
+    for (const dir of dataDirs) Fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  it(`RATE_LIMIT=3/1s${redisUp ? " with REDIS_URL" : ""}: the fourth request in a second is a 429`, async () => {
+    const server = await startServer({ DATA_DIR: dataDir(), RATE_LIMIT: "3/1s", ...(redisUp && { REDIS_URL: redisUrl }) })
+    try {
+      // A key of this run's own: the default key prefix is shared with any other run against this Redis.
+      const headers = { "x-api-key": freshKey() }
+      const statuses: Array<number> = []
+      for (let i = 0; i < 4; i++) statuses.push((await processRequest(`${server.url}/v1/animals`, { headers })).status)
+      assert.deepStrictEqual(statuses, [200, 200, 200, 429], server.output())
+      assert.notInclude(server.output(), headers["x-api-key"], "the raw key is never logged")
+    } finally {
+      await server.stop()
+    }
+  }, 60_000)
+
+  it("REDIS_URL unreachable at start: the start fails with one line, exit 1", async () => {
+    const server = spawnServer({ DATA_DIR: dataDir(), RATE_LIMIT: "3/1s", REDIS_URL: `redis://127.0.0.1:${await freePort()}` }, await freePort())
+    const timer = setTimeout(() => void server.stop(1_000), 45_000)
+    const code = await server.exited
+    clearTimeout(timer)
+    assert.strictEqual(code, 1, server.output())
+    assert.match(server.output(), /Zoo API could not start: cannot reach Redis \(REDIS_URL\): .*ECONNREFUSED/)
+    assert.notInclude(server.output(), "    at ", "no stack trace")
+  }, 60_000)
+})
