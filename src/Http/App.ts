@@ -17,6 +17,7 @@ import { AnimalCare, ZookeepersRepository } from "../Zookeepers/ZookeepersReposi
 import { SystemHttp } from "./SystemHttp.ts"
 import { v1DeprecationMiddleware } from "./Deprecation.ts"
 import { DocsRoutes } from "./Docs.ts"
+import { MetricsRoute } from "./Metrics.ts"
 import * as BodyLimit from "./BodyLimit.ts"
 import * as Cors from "./Cors.ts"
 import { edgeMiddleware, makeRouteIndex } from "./Problems.ts"
@@ -29,7 +30,8 @@ const routeOf = makeRouteIndex(Api, [
   ["GET", openApiPath],
   ["GET", "/docs"],
   ["GET", "/docs/scalar.js"],
-  ["GET", "/docs/init.js"]
+  ["GET", "/docs/init.js"],
+  ["GET", "/metrics"]
 ])
 
 /** Every group's handlers; they need the repositories. */
@@ -101,6 +103,7 @@ export const makeAppRoutes = <E, R, EE = never, ER = never>(
       Layer.provide(repositories)
     ),
     DocsRoutes,
+    MetricsRoute,
     // Global middleware added first wraps the others: built before the edge, the
     // v1 deprecation headers reach every /v1 response, the edge's 404/405/406 included.
     makeEdge(options, bodyLimit).pipe(Layer.provide(v1DeprecationMiddleware))

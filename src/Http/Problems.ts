@@ -20,6 +20,7 @@ import {
 import * as FindMyWay from "effect/http/FindMyWay"
 import { HttpApi, type HttpApiGroup } from "effect/http-api"
 import { MethodNotAllowed, NotAcceptable, RouteNotFound, statusTitles } from "../Errors.ts"
+import * as Metrics from "./Metrics.ts"
 
 /** What the router knows of a path: its route pattern and the methods it serves. */
 export interface KnownRoute {
@@ -157,7 +158,7 @@ const requestIdOf = (header: string | undefined) =>
   header !== undefined && saneRequestId.test(header) ? header : globalThis.crypto.randomUUID()
 
 /** Probes are polled every few seconds: their access lines would drown the rest at info level. */
-const quietRoutes = new Set(["/healthz", "/readyz"])
+const quietRoutes = new Set(["/healthz", "/readyz", "/metrics"])
 
 /**
  * One concern of the edge, in front of the app: it may answer by itself
@@ -232,15 +233,17 @@ export const edgeMiddleware = (routeOf: (path: string) => KnownRoute | undefined
           ),
           Effect.tap((response) => {
             const route = known?.route ?? "unmatched"
+            const seconds = (performance.now() - started) / 1000
             const line = Effect.annotateLogs(quietRoutes.has(route) ? Effect.logDebug("http") : Effect.logInfo("http"), {
               method: request.method,
               route,
               status: response.status,
-              duration_ms: Math.round((performance.now() - started) * 100) / 100,
+              duration_ms: Math.round(seconds * 100_000) / 100,
               client: request.remoteAddress._tag === "Some" ? request.remoteAddress.value : "unknown"
             })
-            return line
+            return Effect.andThen(line, Metrics.recordRequest({ method: request.method, route, status: response.status, seconds }))
           }),
+          Metrics.trackInFlight,
           Effect.annotateLogs("request_id", requestId)
         )
       }),

@@ -48,7 +48,8 @@ const unlimitedRoutes: ReadonlySet<string> = new Set([
   "/openapi.json",
   "/docs",
   "/docs/init.js",
-  "/docs/scalar.js"
+  "/docs/scalar.js",
+  "/metrics"
 ])
 
 const encoder = new TextEncoder()
