@@ -1,0 +1,66 @@
+/**
+ * Scaling out, for real: two service processes on one PostgreSQL (a schema of
+ * this test's) and one Redis. What one replica writes, the other reads; the
+ * migrations ran once; the rate limit budget is one, not one per replica.
+ */
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { skipPostgres } from "./support/Databases.ts"
+import { adminQuery, createSchema, dropSchema, schemaUrl } from "./support/PostgresSchemas.ts"
+import { postJson, request, type ServerProcess, startServer } from "./support/ServerProcess.ts"
+
+const redisUrl = process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379"
+
+describe.skipIf(skipPostgres)("two replicas on one PostgreSQL and one Redis", () => {
+  let schema: string
+  let replicas: ReadonlyArray<ServerProcess> = []
+  // A key of this run alone: the rate limit counts per client in the shared Redis.
+  const apiKey = `replicas-${globalThis.crypto.randomUUID()}`
+
+  beforeAll(async () => {
+    schema = await createSchema("replicas")
+    const env = { DATABASE_URL: schemaUrl(schema), REDIS_URL: redisUrl, RATE_LIMIT: "6/1h", API_KEYS: apiKey }
+    replicas = await Promise.all([startServer(env), startServer(env)])
+  }, 90_000)
+
+  afterAll(async () => {
+    await Promise.all(replicas.map((replica) => replica.stop()))
+    if (schema) await dropSchema(schema)
+  })
+
+  it("a write through one replica is read through the other; migrations ran once", async () => {
+    const [a, b] = replicas as [ServerProcess, ServerProcess]
+    // postJson carries the default test key; this run's servers know only their own.
+    const refused = await postJson(`${a.url}/v1/animals`, { name: "Replicated Rhino", date_of_birth: "2018-08-08", species: "elephant" })
+    assert.strictEqual(refused.status, 401)
+    const write = await request(`${a.url}/v1/animals`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": apiKey },
+      body: JSON.stringify({ name: "Replicated Rhino", date_of_birth: "2018-08-08", species: "elephant" })
+    })
+    assert.strictEqual(write.status, 201)
+    const read = await request(`${b.url}${write.headers.get("location")}`)
+    assert.strictEqual(read.status, 200)
+    assert.deepStrictEqual(read.json(), write.json())
+
+    const migrations = await adminQuery<{ readonly migration_id: number }>(`SELECT migration_id FROM "${schema}".effect_sql_migrations`)
+    const ids = migrations.map((row) => row.migration_id)
+    assert.isAbove(ids.length, 0)
+    assert.strictEqual(new Set(ids).size, ids.length, "each migration recorded once")
+  })
+
+  it("share one rate limit budget per client", async () => {
+    const [a, b] = replicas as [ServerProcess, ServerProcess]
+    const statuses: Array<number> = []
+    // One request of this key was spent above (the write); the budget is 6 an hour across both
+    // replicas, so the 6th here is the 7th in all. Counted per replica, none would be refused.
+    for (let i = 0; i < 6; i++) {
+      const replica = i % 2 === 0 ? a : b
+      const response = await request(`${replica.url}/v1/animals/00000000-0000-4000-8000-00000000000${i}`, {
+        method: "DELETE",
+        headers: { "x-api-key": apiKey }
+      })
+      statuses.push(response.status)
+    }
+    assert.deepStrictEqual(statuses, [404, 404, 404, 404, 404, 429])
+  })
+})
