@@ -3,11 +3,11 @@
  */
 import { NodeCrypto, NodeFileSystem, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer, Logger, Option, References, Runtime } from "effect"
-import { HttpRouter } from "effect/http"
+import { HttpMiddleware, HttpRouter } from "effect/http"
 import { createServer } from "node:http"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
 import * as Config from "./Config.ts"
-import { type EdgeOptions, makeAppRoutes, SqlRepositories } from "./Http/App.ts"
+import { type EdgeOptions, makeAppRoutes, requestSpanName, SqlRepositories } from "./Http/App.ts"
 import { V1Retirement } from "./Http/Deprecation.ts"
 import * as RateLimit from "./Http/RateLimit.ts"
 import * as Redis from "./Redis.ts"
@@ -49,6 +49,7 @@ const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
     ),
     Layer.provide(Layer.succeed(References.MinimumLogLevel, config.logLevel)),
     Layer.provide(Layer.succeed(V1Retirement, { deprecatedAt: config.v1DeprecatedAt, sunsetAt: config.v1SunsetAt })),
+    Layer.provide(Layer.succeed(HttpMiddleware.SpanNameGenerator, requestSpanName)),
     Layer.provide(Tracing.layer({
       endpoint: Option.getOrUndefined(config.otelEndpoint)?.href,
       serviceName: config.otelServiceName

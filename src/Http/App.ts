@@ -5,6 +5,7 @@
  * Deno and Bun alike.
  */
 import { ByteSize, Effect, Layer, Option, Predicate } from "effect"
+import type { HttpServerRequest } from "effect/http"
 import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
 import { AnimalsHttp } from "../Animals/AnimalsHttp.ts"
 import { AnimalsRepository } from "../Animals/AnimalsRepository.ts"
@@ -33,6 +34,13 @@ const routeOf = makeRouteIndex(Api, [
   ["GET", "/docs/init.js"],
   ["GET", "/metrics"]
 ])
+
+/**
+ * The server span of a request is named `METHOD /route/:pattern` (OpenTelemetry's
+ * HTTP convention): one name per endpoint, not one per id.
+ */
+export const requestSpanName = (request: HttpServerRequest.HttpServerRequest) =>
+  `${request.method} ${routeOf(request.url.split("?", 1)[0]!)?.route ?? "unmatched"}`
 
 /** Every group's handlers; they need the repositories. */
 const ApiHandlers = Layer.mergeAll(AnimalsHttp, HabitatsHttp, ZookeepersHttp, SystemHttp)
