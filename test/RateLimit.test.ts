@@ -6,9 +6,9 @@
  * required under `CI=true`; locally, without it, the Redis tests are skipped
  * with a message.
  */
-import { NodeCrypto } from "@effect/platform-node"
 import { afterAll, assert, describe, it, layer } from "@effect/vitest"
 import { Context, Duration, Effect, Layer, Schedule } from "effect"
+import type { Digest } from "effect/crypto"
 import { HttpServer } from "effect/http"
 import { OpenApi } from "effect/http-api"
 import * as Fs from "node:fs"
@@ -33,7 +33,7 @@ const get = (path: string, headers: Record<string, string> = {}) => rawRequest(p
 
 const headerNumber = (headers: Headers, name: string) => Number(headers.get(name))
 
-layer(TestServer(MemoryRepositories, { rateLimit: RateLimit.layerMemory(policy).pipe(Layer.provide(NodeCrypto.layerDigest)) }), {
+layer(TestServer(MemoryRepositories, { rateLimit: RateLimit.layerMemory(policy) }), {
   excludeTestServices: true
 })("rate limit in memory: 5/1s", (it) => {
   it.effect("five requests pass with RateLimit-* headers; the sixth is a 429 problem with Retry-After", () =>
@@ -98,11 +98,11 @@ layer(TestServer(MemoryRepositories, { rateLimit: RateLimit.layerMemory(policy).
       assert.strictEqual(refused.status, 429)
     }))
 
-  it.effect("probes, the document and the docs are never limited, and carry no RateLimit headers", () =>
+  it.effect("probes, metrics, the document and the docs are never limited, and carry no RateLimit headers", () =>
     Effect.gen(function*() {
       const headers = { "x-api-key": freshKey() }
       for (let i = 0; i < 8; i++) {
-        for (const path of ["/healthz", "/readyz", "/openapi.json", "/docs"]) {
+        for (const path of ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"]) {
           const response = yield* get(path, headers)
           assert.strictEqual(response.status, 200, path)
           assert.isNull(response.headers.get("ratelimit-limit"), path)
@@ -165,7 +165,7 @@ describe("rate limit in the OpenAPI document", () => {
 })
 
 // ---------------------------------------------------------------------------
-// Redis: shared by replicas
+// Replicas: memory counts per process, Redis is shared
 // ---------------------------------------------------------------------------
 
 const redisUrl = process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379"
@@ -191,18 +191,22 @@ if (!redisUp) console.error(`Redis rate limit tests skipped: nothing answers at 
 /** Keys of this run only; deleted at the end. */
 const prefix = `zoo-api-test:${globalThis.crypto.randomUUID()}:`
 
-/** A server with its own Redis connection, as a replica has: only Redis is shared. */
-const replica = TestServer(MemoryRepositories, {
-  rateLimit: RateLimit.layerRedis(policy, { prefix }).pipe(
-    Layer.provide([Redis.layer(redisUrl), NodeCrypto.layerDigest])
-  )
-})
 
 const urlOf = (context: Context.Context<HttpServer.HttpServer>) => {
   const address = Context.get(context, HttpServer.HttpServer).address
   if (address._tag === "UnixPathAddress") throw new Error("expected a TCP server")
   return `http://127.0.0.1:${address.port}`
 }
+
+/**
+ * Starts a server with a rate limit of its own (and, for Redis, a connection
+ * of its own), as a replica has: the layers are made afresh at each start, so
+ * two servers share nothing in the process. Yields its base URL.
+ */
+const replica = (rateLimit: () => Layer.Layer<RateLimit.RateLimit, unknown, Digest.Digest>) =>
+  Effect.suspend(() => Effect.map(Layer.build(TestServer(MemoryRepositories, { rateLimit: rateLimit() })), urlOf))
+
+const redisReplica = replica(() => RateLimit.layerRedis(policy, { prefix }).pipe(Layer.provide(Redis.layer(redisUrl))))
 
 const fetchStatus = (url: string, headers: Record<string, string>) =>
   Effect.promise(async () => {
@@ -211,11 +215,25 @@ const fetchStatus = (url: string, headers: Record<string, string>) =>
     return { status: response.status, remaining: response.headers.get("ratelimit-remaining") }
   })
 
+describe("rate limit in memory, two instances", () => {
+  it.live("each counts its own 5/1s: memory is per process (hence Redis for replicas)", () =>
+    Effect.gen(function*() {
+      const memoryReplica = replica(() => RateLimit.layerMemory(policy))
+      const first = yield* memoryReplica
+      const second = yield* memoryReplica
+      const headers = { "x-api-key": freshKey() }
+      const statuses: Array<number> = []
+      for (const url of [first, first, first, first, first, first, second]) statuses.push((yield* fetchStatus(`${url}/v1/animals`, headers)).status)
+      assert.deepStrictEqual(statuses, [200, 200, 200, 200, 200, 429, 200])
+    }).pipe(Effect.scoped))
+})
+
 describe.skipIf(!redisUp)("rate limit in Redis", () => {
   it.live("two instances share one budget: requests to either count against the same 5/1s", () =>
     Effect.gen(function*() {
-      const first = urlOf(yield* Layer.build(replica))
-      const second = urlOf(yield* Layer.build(replica))
+      const first = yield* redisReplica
+      const second = yield* redisReplica
+      assert.notStrictEqual(first, second)
       const headers = { "x-api-key": freshKey() }
       const seen: Array<{ status: number; remaining: string | null }> = []
       for (const url of [first, second, first, second, first, second, first]) seen.push(yield* fetchStatus(`${url}/v1/animals`, headers))
@@ -232,11 +250,7 @@ describe.skipIf(!redisUp)("rate limit in Redis", () => {
       Effect.promise(() => startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) })),
       (proxy) => Effect.promise(proxy.close)
     )
-    const url = urlOf(yield* Layer.build(TestServer(MemoryRepositories, {
-      rateLimit: RateLimit.layerRedis(policy, { prefix }).pipe(
-        Layer.provide([Redis.layer(`redis://127.0.0.1:${proxy.port}`), NodeCrypto.layerDigest])
-      )
-    })))
+    const url = yield* replica(() => RateLimit.layerRedis(policy, { prefix }).pipe(Layer.provide(Redis.layer(`redis://127.0.0.1:${proxy.port}`))))
     return { proxy, url: `${url}/v1/animals` }
   })
 
@@ -316,9 +330,11 @@ describe("rate limit in the running service", () => {
     for (const dir of dataDirs) Fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  it(`RATE_LIMIT=3/1s${redisUp ? " with REDIS_URL" : ""}: the fourth request in a second is a 429`, async () => {
-    const server = await startServer({ DATA_DIR: dataDir(), RATE_LIMIT: "3/1s", ...(redisUp && { REDIS_URL: redisUrl }) })
+  it(`RATE_LIMIT=3/3s${redisUp ? " with REDIS_URL" : ""}: the fourth request in a row is a 429`, async () => {
+    // Each request holds its client's counter for window / limit (1 s here): a slow first request must not let it lapse.
+    const server = await startServer({ DATA_DIR: dataDir(), RATE_LIMIT: "3/3s", ...(redisUp && { REDIS_URL: redisUrl }) })
     try {
+      await processRequest(`${server.url}/v1/animals`) // warm up, as another client (the address)
       // A key of this run's own: the default key prefix is shared with any other run against this Redis.
       const headers = { "x-api-key": freshKey() }
       const statuses: Array<number> = []

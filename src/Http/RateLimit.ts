@@ -48,8 +48,7 @@ const unlimitedRoutes: ReadonlySet<string> = new Set([
   "/openapi.json",
   "/docs",
   "/docs/init.js",
-  "/docs/scalar.js",
-  "/metrics"
+  "/docs/scalar.js"
 ])
 
 const encoder = new TextEncoder()
