@@ -82,6 +82,8 @@ const settings = {
   /** An OTLP/HTTP collector, e.g. `http://127.0.0.1:4318`; unset: no tracing at all. */
   otelEndpoint: Config.option(Config.URL("OTEL_EXPORTER_OTLP_ENDPOINT")),
   otelServiceName: Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault("zoo-api")),
+  /** When set, `GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  metricsToken: Config.option(Config.Redacted("METRICS_TOKEN")),
   // Versions (SPEC §5)
   v1DeprecatedAt: Config.Date("V1_DEPRECATED_AT").pipe(Config.withDefault(v1RetirementDefaults.deprecatedAt)),
   v1SunsetAt: Config.Date("V1_SUNSET_AT").pipe(Config.withDefault(v1RetirementDefaults.sunsetAt))

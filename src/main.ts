@@ -22,6 +22,7 @@ import * as Tracing from "./Tracing.ts"
 const edgeOptions = (config: Config.AppConfig): EdgeOptions<Redis.RedisError> => ({
   bodyLimit: config.bodyLimit,
   corsOrigins: config.corsOrigins,
+  metricsToken: Option.getOrUndefined(config.metricsToken),
   rateLimit: Option.getOrUndefined(Option.map(config.rateLimit, (policy) =>
     Option.match(config.redisUrl, {
       onNone: () => RateLimit.layerMemory(policy),

@@ -48,6 +48,13 @@ describe.skipIf(skipPostgres)("logs of the running service (PostgreSQL)", () => 
     assert.isTrue(access.some((record) => record.annotations.route === "/v1/animals" && record.annotations.status === 201))
   })
 
+  it("counts the database calls in /metrics", async () => {
+    const scrape = await request(`${server.url}/metrics`)
+    assert.strictEqual(scrape.status, 200)
+    const count = Number(/db_call_duration_seconds_count\{outcome="ok"\} (\d+)/.exec(scrape.text)?.[1] ?? 0)
+    assert.isAbove(count, 0, scrape.text.slice(0, 500))
+  })
+
   it("never writes the database password or a client's credentials", () => {
     const output = server.output()
     assert.notInclude(output, password)

@@ -3,7 +3,7 @@
  * parse, counting requests by method, route pattern and status.
  */
 import { assert, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { MemoryRepositories } from "../src/Http/App.ts"
 import { rawRequest, request, TestServer } from "./support/TestServer.ts"
 
@@ -33,5 +33,19 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("GET /metri
       assert.isAtLeast(sample(scrape.text, "http_request_duration_seconds_count", notFound), 3)
       assert.include(scrape.text, "# TYPE http_requests_in_flight gauge")
       assert.isAbove(Number(/process_resident_memory_bytes (\d+)/.exec(scrape.text)?.[1]), 1_000_000)
+    }))
+})
+
+layer(TestServer(MemoryRepositories, { metricsToken: Redacted.make("scrape-secret") }), { excludeTestServices: true })("GET /metrics with METRICS_TOKEN", (it) => {
+  it.effect("needs the token as a bearer token", () =>
+    Effect.gen(function*() {
+      const anonymous = yield* rawRequest("/metrics")
+      assert.strictEqual(anonymous.status, 401)
+      assert.strictEqual(anonymous.headers.get("www-authenticate"), "Bearer realm=\"metrics\"")
+      assert.strictEqual(anonymous.headers.get("content-type"), "application/problem+json")
+      assert.strictEqual((yield* rawRequest("/metrics", { headers: { authorization: "Bearer wrong-secret" } })).status, 401)
+      const scraper = yield* rawRequest("/metrics", { headers: { authorization: "Bearer scrape-secret" } })
+      assert.strictEqual(scraper.status, 200)
+      assert.include(scraper.text, "# TYPE http_requests_total counter")
     }))
 })

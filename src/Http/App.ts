@@ -4,7 +4,7 @@
  * standards only (no `node:*`), so `HttpRouter.toWebHandler` runs it on Node,
  * Deno and Bun alike.
  */
-import { ByteSize, Effect, Layer, Option, Predicate } from "effect"
+import { ByteSize, Effect, Layer, Option, Predicate, type Redacted } from "effect"
 import type { HttpServerRequest } from "effect/http"
 import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
 import { AnimalsHttp } from "../Animals/AnimalsHttp.ts"
@@ -18,7 +18,7 @@ import { AnimalCare, ZookeepersRepository } from "../Zookeepers/ZookeepersReposi
 import { SystemHttp } from "./SystemHttp.ts"
 import { v1DeprecationMiddleware } from "./Deprecation.ts"
 import { DocsRoutes } from "./Docs.ts"
-import { MetricsRoute } from "./Metrics.ts"
+import { metricsRoute } from "./Metrics.ts"
 import * as BodyLimit from "./BodyLimit.ts"
 import * as Cors from "./Cors.ts"
 import { edgeMiddleware, makeRouteIndex } from "./Problems.ts"
@@ -78,6 +78,8 @@ export interface EdgeOptions<E = never, R = never> {
   readonly corsOrigins?: ReadonlyArray<string> | undefined
   /** Requests per window per client (`RATE_LIMIT`): `RateLimit.layerMemory` or `layerRedis`; unset: no limit. */
   readonly rateLimit?: Layer.Layer<RateLimit.RateLimit, E, R> | undefined
+  /** The bearer token `GET /metrics` requires (`METRICS_TOKEN`); unset: open. */
+  readonly metricsToken?: Redacted.Redacted<string> | undefined
 }
 
 /**
@@ -111,7 +113,7 @@ export const makeAppRoutes = <E, R, EE = never, ER = never>(
       Layer.provide(repositories)
     ),
     DocsRoutes,
-    MetricsRoute,
+    metricsRoute(options.metricsToken),
     // Global middleware added first wraps the others: built before the edge, the
     // v1 deprecation headers reach every /v1 response, the edge's 404/405/406 included.
     makeEdge(options, bodyLimit).pipe(Layer.provide(v1DeprecationMiddleware))

@@ -4,8 +4,8 @@
  * edge middleware once per request, with the route pattern (not the path) as
  * the label, so the number of series stays bounded.
  */
-import { Effect, Metric } from "effect"
-import { HttpRouter, HttpServerResponse } from "effect/http"
+import { Effect, Metric, Redacted } from "effect"
+import { HttpRouter, HttpServerRequest, HttpServerResponse, ProblemDetails } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
 
 const requests = Metric.counter("http_requests_total", {
@@ -45,14 +45,38 @@ export const trackInFlight = <A, E, R>(self: Effect.Effect<A, E, R>) =>
 /** Where it can be read (Node, Deno and Bun all have `process.memoryUsage`); elsewhere the gauge stays 0. */
 const rss = (): number | undefined => (globalThis as { process?: { memoryUsage?: { rss?: () => number } } }).process?.memoryUsage?.rss?.()
 
-export const MetricsRoute = HttpRouter.add(
-  "GET",
-  "/metrics",
-  Effect.gen(function*() {
-    const memory = rss()
-    if (memory !== undefined) yield* Metric.update(residentMemory, memory)
-    return HttpServerResponse.text(yield* PrometheusMetrics.format(), {
-      contentType: "text/plain; version=0.0.4; charset=utf-8"
-    })
+const scrape = Effect.gen(function*() {
+  const memory = rss()
+  if (memory !== undefined) yield* Metric.update(residentMemory, memory)
+  return HttpServerResponse.text(yield* PrometheusMetrics.format(), {
+    contentType: "text/plain; version=0.0.4; charset=utf-8"
   })
-)
+})
+
+/** Same length and same characters, without returning at the first difference. */
+const constantTimeEqual = (a: string, b: string) => {
+  let difference = a.length ^ b.length
+  for (let i = 0; i < Math.max(a.length, b.length); i++) difference |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0)
+  return difference === 0
+}
+
+const unauthorized = ProblemDetails.toResponse({
+  type: "about:blank",
+  title: "Unauthorized",
+  status: 401,
+  detail: "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>"
+}).pipe(HttpServerResponse.setHeader("www-authenticate", "Bearer realm=\"metrics\""))
+
+/**
+ * `GET /metrics`. With a token (`METRICS_TOKEN`), a scraper must send it as a
+ * bearer token: request counts by route tell more than a stranger should know.
+ */
+export const metricsRoute = (token: Redacted.Redacted<string> | undefined) =>
+  HttpRouter.add(
+    "GET",
+    "/metrics",
+    token === undefined ? scrape : Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      constantTimeEqual(request.headers.authorization ?? "", `Bearer ${Redacted.value(token)}`)
+        ? scrape
+        : Effect.succeed(unauthorized))
+  )

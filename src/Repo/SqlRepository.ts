@@ -4,7 +4,7 @@
  * schema, keyset pages, and writes whose preconditions (`If-Match`) and
  * conflicts (unique keys, references) the database decides atomically.
  */
-import { Context, Duration, Effect, Fiber, Schema } from "effect"
+import { Context, Duration, Effect, Exit, Fiber, Metric, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import type { Fragment } from "effect/sql/Statement"
@@ -98,6 +98,23 @@ export const QueryDeadline = Context.Reference<Duration.Duration>("zoo-api/Repo/
  * the background (the driver waits up to 5 s for that).
  */
 export const withDeadline = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseUnavailable, R> =>
+  Effect.suspend(() => {
+    const started = performance.now()
+    return deadline(effect).pipe(Effect.onExit((exit) =>
+      Metric.update(
+        Metric.withAttributes(databaseCalls, { outcome: Exit.isSuccess(exit) ? "ok" : "error" }),
+        (performance.now() - started) / 1000
+      )
+    ))
+  })
+
+/** Every database call a repository makes, as `/metrics` shows it. */
+const databaseCalls = Metric.histogram("db_call_duration_seconds", {
+  description: "Time of the database calls of the repositories, by outcome (ok, error)",
+  boundaries: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+})
+
+const deadline = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DatabaseUnavailable, R> =>
   Effect.flatMap(Effect.forkDetach(effect), (fiber) => {
     const abandon = Effect.forkDetach(Fiber.interrupt(fiber))
     return Effect.flatMap(QueryDeadline, (deadline) =>
