@@ -55,6 +55,8 @@ const settings = {
   logLevel: Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info")),
   /** How long in-flight requests may take to finish after SIGTERM. */
   shutdownTimeout: Config.Duration("SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
+  /** `sql` (PGlite or PostgreSQL) or `memory` (nothing persists: for trying the API and for benchmarks). */
+  storage: Config.Literals(["sql", "memory"], "STORAGE").pipe(Config.withDefault("sql")),
   databaseUrl: Config.option(Config.schema(Schema.Redacted(PostgresUrl), "DATABASE_URL")),
   dataDir: Config.String("DATA_DIR").pipe(Config.withDefault("./.data")),
   poolSize: Config.schema(Schema.NumberFromString.pipe(Schema.decodeTo(PositiveInt)), "DATABASE_POOL_SIZE").pipe(

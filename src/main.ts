@@ -7,7 +7,7 @@ import { HttpMiddleware, HttpRouter } from "effect/http"
 import { createServer } from "node:http"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
 import * as Config from "./Config.ts"
-import { type EdgeOptions, makeAppRoutes, requestSpanName, SqlRepositories } from "./Http/App.ts"
+import { type EdgeOptions, makeAppRoutes, MemoryRepositories, type Repositories, requestSpanName, SqlRepositories } from "./Http/App.ts"
 import { V1Retirement } from "./Http/Deprecation.ts"
 import * as RateLimit from "./Http/RateLimit.ts"
 import * as Redis from "./Redis.ts"
@@ -30,19 +30,25 @@ const edgeOptions = (config: Config.AppConfig): EdgeOptions<Redis.RedisError> =>
     }).pipe(Layer.provide(NodeCrypto.layerDigest))))
 })
 
-const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
+/** The server over some repositories; the port opens once everything they need is built. */
+const serve = <E, R>(config: Config.AppConfig, repositories: Layer.Layer<Repositories, E, R>) =>
   // The edge middleware writes one JSON access line per request instead of the built-in logger's.
-  HttpRouter.serve(makeAppRoutes(SqlRepositories, edgeOptions(config)), { disableLogger: true }).pipe(
+  HttpRouter.serve(makeAppRoutes(repositories, edgeOptions(config)), { disableLogger: true }).pipe(
     // On SIGTERM/SIGINT the server stops accepting, lets in-flight requests finish (at most
     // SHUTDOWN_TIMEOUT), and only then are the repositories and the database closed.
     Layer.provide(NodeHttpServer.layer(createServer, {
       port: config.port,
       host: config.host,
       gracefulShutdownTimeout: config.shutdownTimeout
-    })),
+    }))
+  )
+
+const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
+  (config.storage === "memory"
+    ? serve(config, MemoryRepositories)
     // Built first: the port opens only once the database is open and migrated,
     // so no request arrives at a server that cannot answer it yet.
-    Layer.provide(Database.layer(config)),
+    : serve(config, SqlRepositories).pipe(Layer.provide(Database.layer(config)))).pipe(
     // Built before the database: credentials that cannot work (or none, in production) stop the start first.
     Layer.provide(WriteAccessLive.layerConfig(config).pipe(Layer.provide(NodeFileSystem.layer))),
     Layer.tap(() =>
