@@ -63,8 +63,18 @@ const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
     }))
   )))
 
-/** JSON lines on stdout: one object per log line, annotations (request_id, route, ...) as fields. */
-const JsonLogs = Logger.layer([Logger.consoleJson])
+/**
+ * JSON lines on stdout: one object per log line, annotations (request_id,
+ * route, ...) as fields. Written in batches every 50 ms: one write per batch
+ * instead of one per request (a synchronous write each was a tenth of the
+ * CPU under load). A `kill -9` can lose the last 50 ms of lines.
+ */
+const JsonLogs = Logger.layer([
+  Logger.batched(Logger.formatJson, {
+    window: "50 millis",
+    flush: (lines) => Effect.sync(() => process.stdout.write(`${lines.join("\n")}\n`))
+  })
+])
 
 const startupFailure = (error: { readonly _tag: string; readonly message: string; readonly cause?: unknown }) =>
   error._tag === "ServeError" && error.cause instanceof Error

@@ -576,6 +576,10 @@ describe("the service started with no credentials configured", () => {
     const dataDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "zoo-api-devkey-"))
     const server = await startServer({ DATA_DIR: dataDir, API_KEYS: "", NODE_ENV: "development" })
     try {
+      // Log lines are written in batches (every 50 ms): wait, bounded, for the key's line.
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline && !server.output().includes("Development API key");) {
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
       const key = /Development API key: (zoo_dev_[A-Za-z0-9_-]+)/.exec(server.output())?.[1]
       assert.isDefined(key, server.output())
       const post = (headers: Record<string, string>) =>

@@ -38,6 +38,10 @@ describe.skipIf(skipPostgres)("logs of the running service (PostgreSQL)", () => 
     assert.strictEqual(echoed.headers.get("x-request-id"), "trace-me.42")
     assert.strictEqual(echoed.json().request_id, "trace-me.42")
 
+    // Log lines are written in batches (every 50 ms): wait, bounded, for this request's access line.
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline && !server.output().includes("trace-me.42");) {
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
     const lines = server.output().split("\n").filter((line) => line.trim().length > 0)
     const records = lines.map((line) => JSON.parse(line) as { message: unknown; level: string; annotations: Record<string, unknown> })
     const access = records.filter((record) => record.message === "http")
