@@ -155,6 +155,13 @@ export const statusTitles: Readonly<Record<number, string>> = {
   503: "Service Unavailable"
 }
 
+/** An OpenAPI response object for a problem schema (`#/components/schemas/<ref>`), with its example. */
+const problem = (ref: string, description: string, example: unknown, headers?: Record<string, unknown>) => ({
+  description,
+  ...(headers && { headers }),
+  content: { "application/problem+json": { schema: { $ref: `#/components/schemas/${ref}` }, example } }
+})
+
 /**
  * Documents the problems the router answers with by itself, for paths and
  * methods no operation declares: an unknown path (404), a known path with a
@@ -162,11 +169,6 @@ export const statusTitles: Readonly<Record<number, string>> = {
  * (406) and a body that is not JSON (415).
  */
 export const addRouterProblems = (spec: Record<string, any>): Record<string, any> => {
-  const problem = (ref: string, description: string, example: unknown, headers?: Record<string, unknown>) => ({
-    description,
-    ...(headers && { headers }),
-    content: { "application/problem+json": { schema: { $ref: `#/components/schemas/${ref}` }, example } }
-  })
   spec.components.schemas.UnsupportedMediaTypeEncoded = {
     type: "object",
     properties: {
@@ -229,11 +231,6 @@ export const addLimitProblems = (spec: Record<string, any>): Record<string, any>
     "RateLimit-Remaining": { $ref: "#/components/headers/RateLimit-Remaining" },
     "RateLimit-Reset": { $ref: "#/components/headers/RateLimit-Reset" }
   }
-  const problem = (ref: string, description: string, example: unknown, headers: Record<string, unknown>) => ({
-    description,
-    headers,
-    content: { "application/problem+json": { schema: { $ref: `#/components/schemas/${ref}` }, example } }
-  })
   spec.components.responses = {
     ...spec.components.responses,
     TooManyRequests: problem("TooManyRequestsEncoded", "Rate limit exceeded (only while `RATE_LIMIT` is set): retry after `Retry-After` seconds", {

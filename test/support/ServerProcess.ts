@@ -12,6 +12,7 @@ import * as Http from "node:http"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import { testApiKey, withTestKey } from "./Credentials.ts"
+import { fetchText } from "./Fetch.ts"
 
 const projectDir = Path.resolve(import.meta.dirname, "../..")
 const mainPath = Path.join(projectDir, "src", "main.ts")
@@ -183,21 +184,9 @@ export const startServer = async (
   }
 }
 
-/**
- * `fetch` with a bounded wait; the body is read eagerly (as text) so sockets
- * are freed. Writes without credentials of their own carry the test key.
- */
-export const request = async (url: string, init: RequestInit & { readonly timeoutMs?: number } = {}) => {
-  const { timeoutMs = 10_000, ...rest } = init
-  const response = await fetch(url, { ...withTestKey(rest), signal: AbortSignal.timeout(timeoutMs) })
-  const text = await response.text()
-  return {
-    status: response.status,
-    headers: response.headers,
-    text,
-    json: (): any => JSON.parse(text)
-  }
-}
+/** {@link fetchText}; writes without credentials of their own carry the test key. */
+export const request = (url: string, init: RequestInit & { readonly timeoutMs?: number } = {}) =>
+  fetchText(url, withTestKey(init))
 
 export const postJson = (url: string, body: unknown, timeoutMs?: number) =>
   request(url, {

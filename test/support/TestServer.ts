@@ -10,6 +10,7 @@ import { createServer } from "node:http"
 import type { WriteAccess } from "../../src/Auth/WriteAccess.ts"
 import { type EdgeOptions, makeAppRoutes, type Repositories } from "../../src/Http/App.ts"
 import { TestWriteAccess, withTestKey } from "./Credentials.ts"
+import { fetchText } from "./Fetch.ts"
 
 export { testApiKey } from "./Credentials.ts"
 
@@ -39,19 +40,9 @@ export const baseUrl = Effect.map(HttpServer.HttpServer, (server) => {
 /** `fetch` against the test server, as a client holding the test key: writes without credentials of their own carry it. */
 export const request = (path: string, init?: RequestInit) => rawRequest(path, withTestKey(init))
 
-/** `fetch` against the test server with exactly the headers given; the body is read eagerly so sockets are freed. */
+/** {@link fetchText} against the test server with exactly the headers given. */
 export const rawRequest = (path: string, init?: RequestInit) =>
-  Effect.flatMap(baseUrl, (url) =>
-    Effect.promise(async () => {
-      const response = await fetch(url + path, init)
-      const text = await response.text()
-      return {
-        status: response.status,
-        headers: response.headers,
-        text,
-        json: (): any => JSON.parse(text)
-      }
-    }))
+  Effect.flatMap(baseUrl, (url) => Effect.promise(() => fetchText(url + path, init)))
 
 export const jsonBody = (body: unknown, contentType = "application/json"): RequestInit => ({
   headers: { "content-type": contentType },
