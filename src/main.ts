@@ -2,11 +2,12 @@
  * The Node entry point: configuration, layers, server. `npm start` runs it.
  */
 import { NodeCrypto, NodeFileSystem, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Exit, Layer, Logger, Option, References, Runtime } from "effect"
+import { Cause, Effect, Exit, Layer, Option, References, Runtime } from "effect"
 import { HttpMiddleware, HttpRouter } from "effect/http"
 import { createServer } from "node:http"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
 import * as Config from "./Config.ts"
+import * as Logging from "./Logging.ts"
 import { type EdgeOptions, makeAppRoutes, MemoryRepositories, type Repositories, requestSpanName, SqlRepositories } from "./Http/App.ts"
 import { V1Retirement } from "./Http/Deprecation.ts"
 import * as RateLimit from "./Http/RateLimit.ts"
@@ -63,19 +64,6 @@ const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
     }))
   )))
 
-/**
- * JSON lines on stdout: one object per log line, annotations (request_id,
- * route, ...) as fields. Written in batches every 50 ms: one write per batch
- * instead of one per request (a synchronous write each was a tenth of the
- * CPU under load). A `kill -9` can lose the last 50 ms of lines.
- */
-const JsonLogs = Logger.layer([
-  Logger.batched(Logger.formatJson, {
-    window: "50 millis",
-    flush: (lines) => Effect.sync(() => process.stdout.write(`${lines.join("\n")}\n`))
-  })
-])
-
 const startupFailure = (error: { readonly _tag: string; readonly message: string; readonly cause?: unknown }) =>
   error._tag === "ServeError" && error.cause instanceof Error
     ? `cannot listen: ${error.cause.message}`
@@ -94,7 +82,7 @@ Layer.launch(HttpServerLive).pipe(
       })
     )
   ),
-  Effect.provide(JsonLogs),
+  Effect.provide(Logging.layerJsonStdout),
   NodeRuntime.runMain({
     // A signal is how a service is asked to stop: stopping cleanly is success (exit 0), not 130.
     teardown: (exit, onExit) =>

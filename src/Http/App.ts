@@ -16,7 +16,7 @@ import { Readiness } from "../Repo/Database.ts"
 import { ZookeepersHttp } from "../Zookeepers/ZookeepersHttp.ts"
 import { AnimalCare, ZookeepersRepository } from "../Zookeepers/ZookeepersRepository.ts"
 import { SystemHttp } from "./SystemHttp.ts"
-import { v1DeprecationMiddleware } from "./Deprecation.ts"
+import { v1RetirementHeaders } from "./Deprecation.ts"
 import { DocsRoutes } from "./Docs.ts"
 import { metricsRoute } from "./Metrics.ts"
 import * as BodyLimit from "./BodyLimit.ts"
@@ -84,7 +84,9 @@ export interface EdgeOptions<E = never, R = never> {
 
 /**
  * The edge middleware with its stages, outermost first: CORS (so a 429 or a
- * 413 still reaches a browser script), the rate limit, the body limit.
+ * 413 still reaches a browser script), the rate limit, the body limit; and
+ * the `/v1` retirement headers on every `/v1` response, the edge's own
+ * 404/405/406 included.
  */
 const makeEdge = <E, R>(options: EdgeOptions<E, R>, bodyLimit: ByteSize.ByteSize) =>
   Layer.unwrap(Effect.gen(function*() {
@@ -94,7 +96,7 @@ const makeEdge = <E, R>(options: EdgeOptions<E, R>, bodyLimit: ByteSize.ByteSize
       Option.isSome(rateLimit) ? RateLimit.stage(rateLimit.value) : undefined,
       yield* BodyLimit.stage(bodyLimit)
     ].filter(Predicate.isNotUndefined)
-    return edgeMiddleware(routeOf, stages)
+    return edgeMiddleware(routeOf, stages, yield* v1RetirementHeaders)
   })).pipe(Layer.provide(options.rateLimit ?? Layer.empty))
 
 /**
@@ -114,9 +116,7 @@ export const makeAppRoutes = <E, R, EE = never, ER = never>(
     ),
     DocsRoutes,
     metricsRoute(options.metricsToken),
-    // Global middleware added first wraps the others: built before the edge, the
-    // v1 deprecation headers reach every /v1 response, the edge's 404/405/406 included.
-    makeEdge(options, bodyLimit).pipe(Layer.provide(v1DeprecationMiddleware))
+    makeEdge(options, bodyLimit)
   ).pipe(
     Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true })),
     // Every handler reads bodies under the limit: a chunked body stops there.

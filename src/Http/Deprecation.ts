@@ -5,10 +5,10 @@
  * same path under `/v2`, added to any `Link` the response has already (a
  * list's `rel="next"`).
  */
-import { Context, Effect, type Types } from "effect"
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Context, Effect } from "effect"
 import { v1RetirementDefaults } from "../Config.ts"
 import { currentVersion } from "../Shared/Versions.ts"
+import type { PathHeaders } from "./Problems.ts"
 
 /** When `/v1` was (or will be) deprecated and when it goes away; `main.ts` provides the configured dates. */
 export const V1Retirement = Context.Reference<{ readonly deprecatedAt: Date; readonly sunsetAt: Date }>(
@@ -26,30 +26,17 @@ const successorOf = (path: string) =>
   `/v${currentVersion}${path.slice(retired.length)}`.replace(unsafeInLink, (c) => encodeURIComponent(c))
 
 /**
- * The global middleware adding the three headers to every response under
+ * The edge's `PathHeaders` adding the three headers to every response under
  * `/v1`. The header values are made once, when the app starts; a request pays
  * a prefix check, and under `/v1` the successor link.
  */
-export const v1DeprecationMiddleware = HttpRouter.middleware(
-  Effect.gen(function*() {
-    const { deprecatedAt, sunsetAt } = yield* V1Retirement
-    const headers = {
-      deprecation: `@${Math.floor(deprecatedAt.getTime() / 1000)}`,
-      sunset: sunsetAt.toUTCString()
-    }
-    return (httpEffect): Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpServerRequest.HttpServerRequest> =>
-      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-        const path = request.url.split("?", 1)[0]!
-        if (path !== retired && !path.startsWith(`${retired}/`)) return httpEffect
-        const successor = `<${successorOf(path)}>; rel="successor-version"`
-        return Effect.map(httpEffect, (response) => {
-          const link = response.headers.link
-          return HttpServerResponse.setHeaders(response, {
-            ...headers,
-            link: link === undefined || link === "" ? successor : `${link}, ${successor}`
-          })
-        })
-      })
-  }),
-  { global: true }
-)
+export const v1RetirementHeaders = Effect.map(V1Retirement, ({ deprecatedAt, sunsetAt }): PathHeaders => {
+  const deprecation = `@${Math.floor(deprecatedAt.getTime() / 1000)}`
+  const sunset = sunsetAt.toUTCString()
+  return (path, response) => {
+    if (path !== retired && !path.startsWith(`${retired}/`)) return undefined
+    const successor = `<${successorOf(path)}>; rel="successor-version"`
+    const link = response.headers.link
+    return { deprecation, sunset, link: link === undefined || link === "" ? successor : `${link}, ${successor}` }
+  }
+})

@@ -95,7 +95,6 @@ const problemBody = (response: HttpServerResponse.HttpServerResponse): Record<st
  * every problem gets `request_id` and `instance`. Only error responses pay.
  */
 const asProblem = (response: HttpServerResponse.HttpServerResponse, occurrence: Occurrence) => {
-  if (response.status < 400) return response
   // Keep what the platform said (e.g. `connection: close` after a 413), but not its body's headers.
   const { "content-length": _length, "content-type": _type, ...headers } = response.headers
   return noStore(HttpServerResponse.setHeaders(
@@ -182,14 +181,30 @@ const securityHeaders = {
 } as const
 
 /**
+ * Headers some paths add to every response, errors included (the `/v1`
+ * retirement headers): computed from the path and the response as it
+ * leaves; `undefined` when the path has none.
+ */
+export type PathHeaders = (
+  path: string,
+  response: HttpServerResponse.HttpServerResponse
+) => Readonly<Record<string, string>> | undefined
+
+/**
  * The service's edge, around every request: the request id (echoed, in every
  * log line of the request, in problem bodies), the security headers, the
  * `stages` in order (outermost first), 406 for an `Accept` without JSON,
- * 404/405 for the router's misses, a problem for every error, and one JSON
- * access line. `routeOf` comes from {@link makeRouteIndex}, built once; so are
- * the stages, and a stage that is off is absent, not skipped per request.
+ * 404/405 for the router's misses, a problem for every error, the
+ * `pathHeaders`, and one JSON access line. `routeOf` comes from
+ * {@link makeRouteIndex}, built once; so are the stages, and a stage that is
+ * off is absent, not skipped per request. A request crosses one `flatMap`
+ * here, whatever it needs: this runs for every request, so it stays lean.
  */
-export const edgeMiddleware = (routeOf: (path: string) => KnownRoute | undefined, stages: ReadonlyArray<Stage> = []) => {
+export const edgeMiddleware = (
+  routeOf: (path: string) => KnownRoute | undefined,
+  stages: ReadonlyArray<Stage> = [],
+  pathHeaders: PathHeaders = () => undefined
+) => {
   const routeNotFound = (request: HttpServerRequest.HttpServerRequest, path: string, known: KnownRoute | undefined) => {
     if (known === undefined) {
       return encodeProblem(new RouteNotFound({ detail: `No resource at ${path}` }))
@@ -211,37 +226,41 @@ export const edgeMiddleware = (routeOf: (path: string) => KnownRoute | undefined
         const requestId = requestIdOf(request.headers["x-request-id"])
         const path = request.url.split("?", 1)[0]!
         const known = routeOf(path)
+        const route = known?.route ?? "unmatched"
         let response = answersJson(path) && excludesJson(request.headers.accept)
           ? notAcceptable
-          : httpEffect.pipe(
-            Effect.catchCause((cause) => {
-              if (isRouteNotFound(cause)) return routeNotFound(request, path, known)
-              if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
-              const unreadable = unreadableBody(cause)
-              if (unreadable !== undefined) return HttpServerRespondable.toResponse(unreadable)
-              // A defect: the client learns nothing but the status and the request id; the log gets the cause.
-              return Effect.as(Effect.logError("Unhandled error while serving the request", cause), problemResponse(500, {}))
-            })
-          )
+          : Effect.catchCause(httpEffect, (cause) => {
+            if (isRouteNotFound(cause)) return routeNotFound(request, path, known)
+            if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+            const unreadable = unreadableBody(cause)
+            if (unreadable !== undefined) return HttpServerRespondable.toResponse(unreadable)
+            // A defect: the client learns nothing but the status and the request id; the log gets the cause.
+            return Effect.as(Effect.logError("Unhandled error while serving the request", cause), problemResponse(500, {}))
+          })
         for (let i = stages.length - 1; i >= 0; i--) response = stages[i]!(request, known, response)
         return response.pipe(
-          Effect.map((response) =>
-            HttpServerResponse.setHeaders(asProblem(response, { request_id: requestId, instance: path }), {
-              "x-request-id": requestId,
-              ...securityHeaders
-            })
-          ),
-          Effect.tap((response) => {
-            const route = known?.route ?? "unmatched"
+          Effect.flatMap((response) => {
+            const answer = response.status < 400 ? response : asProblem(response, { request_id: requestId, instance: path })
+            const extra = pathHeaders(path, answer)
             const seconds = (performance.now() - started) / 1000
+            const status = answer.status
             const line = Effect.annotateLogs(quietRoutes.has(route) ? Effect.logDebug("http") : Effect.logInfo("http"), {
               method: request.method,
               route,
-              status: response.status,
+              status,
               duration_ms: Math.round(seconds * 100_000) / 100,
               client: request.remoteAddress._tag === "Some" ? request.remoteAddress.value : "unknown"
             })
-            return Effect.andThen(line, Metrics.recordRequest({ method: request.method, route, status: response.status, seconds }))
+            Metrics.recordRequestUnsafe({ method: request.method, route, status, seconds })
+            return Effect.as(
+              line,
+              HttpServerResponse.setHeaders(
+                answer,
+                extra === undefined
+                  ? { "x-request-id": requestId, ...securityHeaders }
+                  : { "x-request-id": requestId, ...securityHeaders, ...extra }
+              )
+            )
           }),
           Metrics.trackInFlight,
           Effect.annotateLogs("request_id", requestId)

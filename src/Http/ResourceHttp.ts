@@ -4,24 +4,23 @@
  * capabilities document, conditional GET (304) and conditional writes (412).
  */
 import { Effect, Option, Schema } from "effect"
-import type { HttpServerRequest } from "effect/http"
+import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiError, HttpApiSchema } from "effect/http-api"
 import { type Capabilities, defaultPageSize, maxPageSize } from "../Shared/ResourceApi.ts"
 import { etagOf, httpDate, ifMatchVersions, noneMatchHit } from "../Shared/Http.ts"
 import { type CursorPayload, decodeCursor, encodeCursor, type Filters, parseSort } from "../Shared/Listing.ts"
 import type { ListRequest, Page, ResourceRepository, Stored } from "../Shared/Repository.ts"
-import { type ApiVersion, listBody, versionPath } from "../Shared/Versions.ts"
+import { type ApiVersion, type Listable, listBody, listBodySchema, versionPath } from "../Shared/Versions.ts"
+import { jsonResponse, makeJsonEncoder } from "./JsonBody.ts"
 
 const collectionAllow = "GET, HEAD, POST, OPTIONS"
 const itemAllow = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
 
-export interface ResourceDescription {
+export interface ResourceDescription extends Listable<Schema.Top> {
   /** The collection's name and path segment. */
   readonly name: string
   readonly filters: Filters
   readonly sortFields: ReadonlyArray<string>
-  /** The resource's schema: a cursor's position must be a value its sort field can hold. */
-  readonly Resource?: Schema.Top | undefined
 }
 
 /**
@@ -30,7 +29,7 @@ export interface ResourceDescription {
  * forged must be a 400 here, not an invalid value the database refuses (500).
  */
 const sortValueChecks = (description: ResourceDescription) => {
-  const fields = (description.Resource as { readonly fields?: Readonly<Record<string, Schema.Top>> } | undefined)?.fields
+  const fields = (description.Resource as { readonly fields?: Readonly<Record<string, Schema.Top>> }).fields
   const checks = new Map<string, (value: string) => boolean>()
   for (const field of description.sortFields) {
     const schema = fields?.[field]
@@ -70,8 +69,14 @@ const nextLink = (
   return `<${request.url.split("?", 1)[0]}?${params}>; rel="next"`
 }
 
-const single = <R extends Stored>(resource: R) =>
-  HttpApiSchema.withHeaders({ body: resource, headers: { etag: etagOf(resource), "last-modified": httpDate(resource.updated_at) } })
+/** One resource's response: its body, and the validators a later conditional request sends back. */
+const singleResponse = <R extends Stored>(encode: (resource: R) => string) =>
+(resource: R, status = 200, headers: Readonly<Record<string, string>> = {}) =>
+  jsonResponse(encode(resource), status, {
+    ...headers,
+    etag: etagOf(resource),
+    "last-modified": httpDate(resource.updated_at)
+  })
 
 /**
  * The list handler of a collection over any way of listing it: its own
@@ -87,6 +92,7 @@ export const makeListHandler = <R extends Stored, E, V extends ApiVersion>(
   version: V
 ) => {
   const isSortValue = sortValueChecks(description)
+  const encodeBody = makeJsonEncoder(listBodySchema(description, version))
   return Effect.fnUntraced(function*({ query, request }: {
     readonly query: { readonly limit?: number; readonly cursor?: string; readonly sort?: string }
     readonly request: HttpServerRequest.HttpServerRequest
@@ -113,13 +119,10 @@ export const makeListHandler = <R extends Stored, E, V extends ApiVersion>(
     const nextCursor = page.hasMore && last !== undefined
       ? encodeCursor({ sort, filters, after: { value: String((last as any)[parsedSort.field]), id: last.id } })
       : undefined
-    return HttpApiSchema.withHeaders({
-      body: listBody(version, { items: page.items, total: page.total, nextCursor }),
-      headers: {
-        "x-total-count": page.total,
-        ...(page.lastModified !== undefined && { "last-modified": httpDate(page.lastModified) }),
-        ...(nextCursor !== undefined && { link: nextLink(request, { sort, filters }, limit, nextCursor) })
-      }
+    return jsonResponse(encodeBody(listBody(version, { items: page.items, total: page.total, nextCursor })), 200, {
+      "x-total-count": String(page.total),
+      ...(page.lastModified !== undefined && { "last-modified": httpDate(page.lastModified) }),
+      ...(nextCursor !== undefined && { link: nextLink(request, { sort, filters }, limit, nextCursor) })
     })
   })
 }
@@ -150,24 +153,18 @@ export const makeResourceHandlers = <
     })),
     sort: description.sortFields.flatMap((field) => [field, `-${field}`])
   }
+  const single = singleResponse<R>(makeJsonEncoder(description.Resource))
 
   return {
     list: makeListHandler(description, repository.list, version),
     capabilities: () => Effect.succeed(HttpApiSchema.withHeaders({ body: capabilities, headers: { allow: collectionAllow } })),
     create: ({ payload }: { readonly payload: Create }) =>
       Effect.map(repository.create(payload), (resource) =>
-        HttpApiSchema.withHeaders({
-          body: resource,
-          headers: {
-            location: versionPath(version, `/${description.name}/${resource.id}`),
-            etag: etagOf(resource),
-            "last-modified": httpDate(resource.updated_at)
-          }
-        })),
+        single(resource, 201, { location: versionPath(version, `/${description.name}/${resource.id}`) })),
     get: ({ params, headers }: { readonly params: { readonly id: string }; readonly headers: { readonly "if-none-match"?: string } }) =>
       Effect.map(repository.findById(params.id), (resource) =>
         noneMatchHit(headers["if-none-match"], etagOf(resource))
-          ? HttpApiSchema.withHeaders({ body: undefined, headers: { etag: etagOf(resource) } })
+          ? HttpServerResponse.empty({ status: 304, headers: { etag: etagOf(resource) } })
           : single(resource)),
     options: () => Effect.succeed(HttpApiSchema.withHeaders({ body: undefined, headers: { allow: itemAllow } })),
     replace: ({ params, headers, payload }: {
@@ -177,12 +174,12 @@ export const makeResourceHandlers = <
     }) =>
       payload.id !== undefined && payload.id !== params.id
         ? Effect.fail(badRequest(["payload", "id"], `Expected the path id ${params.id}, got ${payload.id}`))
-        : Effect.map(repository.replace(params.id, payload, ifMatchVersions(headers["if-match"])), single),
+        : Effect.map(repository.replace(params.id, payload, ifMatchVersions(headers["if-match"])), (resource) => single(resource)),
     patch: ({ params, headers, payload }: {
       readonly params: { readonly id: string }
       readonly headers: { readonly "if-match"?: string }
       readonly payload: Patch
-    }) => Effect.map(repository.patch(params.id, payload, ifMatchVersions(headers["if-match"])), single),
+    }) => Effect.map(repository.patch(params.id, payload, ifMatchVersions(headers["if-match"])), (resource) => single(resource)),
     delete: ({ params, headers }: { readonly params: { readonly id: string }; readonly headers: { readonly "if-match"?: string } }) =>
       repository.remove(params.id, ifMatchVersions(headers["if-match"]))
   }

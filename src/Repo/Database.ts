@@ -10,7 +10,7 @@ import { SqlClient } from "effect/sql"
 import type { AppConfig } from "../Config.ts"
 import { DatabaseUnavailable } from "../Errors.ts"
 import { migrate } from "./Migrations.ts"
-import * as Pglite from "./Pglite.ts"
+import type * as Pglite from "./Pglite.ts"
 import { QueryDeadline, withDeadline } from "./SqlRepository.ts"
 
 /** The settings the database layer reads (see `src/Config.ts`). */
@@ -61,7 +61,9 @@ export const layer = (config: DatabaseConfig) =>
       return Layer.merge(migrated(postgres({ ...config, url: config.databaseUrl.value })), deadline)
     }
     if (config.nodeEnv === "production") return yield* EmbeddedDatabaseRefused.instance
-    return Layer.merge(migrated(Pglite.layer({ dataDir: config.dataDir })), deadline)
+    // Loaded only when used: PGlite's module and WebAssembly are a third of the memory of a PostgreSQL-backed process.
+    const embedded: typeof Pglite = yield* Effect.promise(() => import("./Pglite.ts"))
+    return Layer.merge(migrated(embedded.layer({ dataDir: config.dataDir })), deadline)
   }))
 
 /** Whether the database answers now: what `/readyz` reports. */

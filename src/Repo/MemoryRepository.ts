@@ -63,7 +63,16 @@ export const makeMemoryRepository = Effect.fnUntraced(function*<R extends Stored
     database.addForeignKey({ table: definition.table, column: reference.column, references: reference.table, onDelete: "restrict" })
   }
   const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
-  const span = (name: string) => `${definition.table}MemoryRepository.${name}`
+  // Made once per operation, not per call: making a span wrapper captures a stack trace.
+  const traced = (name: string) => Effect.withSpan(`${definition.table}MemoryRepository.${name}`)
+  const spans = {
+    list: traced("list"),
+    findById: traced("findById"),
+    create: traced("create"),
+    replace: traced("replace"),
+    patch: traced("patch"),
+    remove: traced("remove")
+  }
 
   /** The writable fields of a create or a replacement: those present, no id. */
   const fieldsOf = (input: Body) => {
@@ -144,8 +153,8 @@ export const makeMemoryRepository = Effect.fnUntraced(function*<R extends Stored
             collectionsRead(definition.table, definition.filters, request.filters).map((name) => database.table(name).lastModified)
           )
         }
-      }).pipe(Effect.withSpan(span("list"))),
-    findById: (id) => findById(id).pipe(Effect.withSpan(span("findById"))),
+      }).pipe(spans.list),
+    findById: (id) => findById(id).pipe(spans.findById),
     create: (input) =>
       Effect.flatMap(now, (timestamp) =>
         Effect.suspend((): Effect.Effect<R, IdTaken | WriteError> => {
@@ -153,12 +162,12 @@ export const makeMemoryRepository = Effect.fnUntraced(function*<R extends Stored
           return table.rows.has(id)
             ? Effect.fail(definition.idTaken(id))
             : store(fieldsOf(input), { id, created_at: timestamp, updated_at: timestamp, version: 1 })
-        })).pipe(Effect.withSpan(span("create"))),
-    replace: (id, input, expected) => write(id, () => fieldsOf(input), expected).pipe(Effect.withSpan(span("replace"))),
+        })).pipe(spans.create),
+    replace: (id, input, expected) => write(id, () => fieldsOf(input), expected).pipe(spans.replace),
     patch: (id, patch, expected) =>
       (Object.keys(patch).length === 0
         ? Effect.suspend(() => Effect.fromResult(current(id, expected)))
-        : write(id, (row) => applyMergePatch(withoutStored(row), patch as any), expected)).pipe(Effect.withSpan(span("patch"))),
+        : write(id, (row) => applyMergePatch(withoutStored(row), patch as any), expected)).pipe(spans.patch),
     remove: (id, expected) =>
       Effect.flatMap(now, (timestamp) =>
         Effect.suspend((): Effect.Effect<void, NotFound | PreconditionFailed | DeleteError> => {
@@ -168,7 +177,7 @@ export const makeMemoryRepository = Effect.fnUntraced(function*<R extends Stored
           if (forbidden === undefined) return Effect.void
           // Like SQL: a restriction the collection does not explain is a bug, not a client error.
           return definition.onDeleteRestricted ? Effect.fail(definition.onDeleteRestricted(id)) : Effect.die(forbidden)
-        })).pipe(Effect.withSpan(span("remove")))
+        })).pipe(spans.remove)
   }
   return repository
 })
@@ -186,12 +195,11 @@ export const makeMemoryLinks = Effect.fnUntraced(function*<OwnerNotFound, Member
   const table = database.table(name)
   database.addForeignKey({ table: name, column: owner, references: owners.table, onDelete: "cascade" })
   database.addForeignKey({ table: name, column: member, references: members.table, onDelete: "cascade" })
-  const span = (operation: string) => `${name}MemoryRepository.${operation}`
-
   /** Runs `change` on the link's key once both ends are known to exist; it says whether it changed anything. */
-  const whenBothExist = (operation: string, change: (key: string, row: Record<string, string>) => boolean) =>
-  (ownerId: string, memberId: string) =>
-    Effect.flatMap(Clock.currentTimeMillis, (millis) =>
+  const whenBothExist = (operation: string, change: (key: string, row: Record<string, string>) => boolean) => {
+    const traced = Effect.withSpan(`${name}MemoryRepository.${operation}`)
+    return (ownerId: string, memberId: string) =>
+      Effect.flatMap(Clock.currentTimeMillis, (millis) =>
       Effect.suspend((): Effect.Effect<void, OwnerNotFound | MemberNotFound> => {
         if (!database.table(owners.table).rows.has(ownerId)) return Effect.fail(owners.notFound(ownerId))
         if (!database.table(members.table).rows.has(memberId)) return Effect.fail(members.notFound(memberId))
@@ -199,7 +207,8 @@ export const makeMemoryLinks = Effect.fnUntraced(function*<OwnerNotFound, Member
           table.lastModified = new Date(millis).toISOString()
         }
         return Effect.void
-      })).pipe(Effect.withSpan(span(operation)))
+      })).pipe(traced)
+  }
 
   const repository: LinkRepository<OwnerNotFound, MemberNotFound> = {
     link: whenBothExist("link", (key, row) => {

@@ -28,5 +28,20 @@ export const ifMatchVersions = (header: string | undefined): ReadonlyArray<numbe
   })
 }
 
+/**
+ * The HTTP-dates of recent timestamps: `Date#toUTCString` was a few percent
+ * of a GET, and a resource is read far more often than it changes. Emptied
+ * when full, so it stays small.
+ */
+const httpDates = new Map<string, string>()
+
 /** An RFC 3339 timestamp as an HTTP-date (RFC 9110 §5.6.7). */
-export const httpDate = (timestamp: string): string => new Date(timestamp).toUTCString()
+export const httpDate = (timestamp: string): string => {
+  let date = httpDates.get(timestamp)
+  if (date === undefined) {
+    if (httpDates.size >= 10_000) httpDates.clear()
+    date = new Date(timestamp).toUTCString()
+    httpDates.set(timestamp, date)
+  }
+  return date
+}

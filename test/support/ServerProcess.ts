@@ -57,17 +57,17 @@ export const freePort = (): Promise<number> =>
   })
 
 /**
- * Starts `src/main.ts` without waiting for it to serve. The inherited
+ * Starts `src/main.ts` (or `main`) without waiting for it to serve. The inherited
  * environment loses every setting the service reads, so only `env` decides
  * the database and the credentials; writes take the test key unless `env`
  * sets `API_KEYS` (`""`: none, as with nothing configured).
  */
-export const spawnServer = (env: Record<string, string>, port: number): ServerProcess => {
+export const spawnServer = (env: Record<string, string>, port: number, main: string = mainPath): ServerProcess => {
   const inherited = { ...process.env }
   for (const name of Object.keys(inherited)) {
     if (/^(DATABASE_|DATA_DIR$|PORT$|HOST$|API_KEYS$|AUTH_|RATE_LIMIT$|REDIS_URL$|BODY_LIMIT$|CORS_ORIGINS$)/.test(name)) delete inherited[name]
   }
-  const child = spawn(process.execPath, [mainPath], {
+  const child = spawn(process.execPath, [main], {
     cwd: projectDir,
     env: { ...inherited, API_KEYS: testApiKey, ...env, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"]
@@ -168,11 +168,15 @@ export const waitUntilHealthy = async (server: ServerProcess, timeoutMs = 30_000
  */
 export const startServer = async (
   env: Record<string, string>,
-  options: { readonly timeoutMs?: number } = {}
+  options: {
+    readonly timeoutMs?: number
+    /** The entry point to run: `src/main.ts` unless set (e.g. a bundle). */
+    readonly main?: string
+  } = {}
 ): Promise<ServerProcess> => {
   for (let attempt = 1;; attempt++) {
     const started = performance.now()
-    const server = spawnServer(env, await freePort())
+    const server = spawnServer(env, await freePort(), options.main)
     try {
       await waitUntilHealthy(server, options.timeoutMs)
       return { ...server, startupMs: performance.now() - started }
