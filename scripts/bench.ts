@@ -2,197 +2,266 @@
  * `npm run bench` (`-- --quick` for a smoke run): loads a raw `node:http`
  * baseline and the service, in one run, with the same requests, and prints
  * req/s, latency percentiles, errors, the server's RSS high-water and the
- * ratio to the baseline; then startup time and RSS. Writes the same as JSON
- * to `bench-results/`. Servers run pinned to core 0 and the load to core 1
- * when `taskset` exists. Bounded: ~2 min, ~30 s with `--quick`.
+ * ratio to the baseline; with PostgreSQL also the ratio to a raw loop of the
+ * same query through the same driver; then time to first 200 and RSS after
+ * start, from the sources and from the bundle. Writes the same as JSON to
+ * `bench-results/`. Servers run pinned to core 0 and the load to core 1 when
+ * `taskset` exists. Bounded: under 2 min; `--quick` (memory only) ~25 s.
  *
- * The service runs with its production middleware (request ids, JSON access
- * lines at Info, metrics, security headers, auth on writes); rate limiting off.
+ * The service is the production build (`npm run build`, made here) with its
+ * production middleware: request ids, JSON access lines at Info, metrics,
+ * security headers, auth on writes; rate limiting off.
  * Storages: memory; PGlite; PostgreSQL when DATABASE_URL or TEST_DATABASE_URL is set.
+ *
+ * Options: `--quick`, `--duration <s>` per scenario (3), `--connections <n>` (64).
  */
 import autocannon from "autocannon"
-import { execFileSync, spawn, type ChildProcess } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import * as Fs from "node:fs"
-import * as Net from "node:net"
+import * as Http from "node:http"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { build } from "rolldown"
+import config from "../rolldown.config.ts"
+import { apiKey, freePort, hasTaskset, memory, pidOf, type Server, start, stop } from "./lib/Processes.ts"
 
+const option = (name: string, fallback: number) => {
+  const index = process.argv.indexOf(`--${name}`)
+  return index === -1 ? fallback : Number(process.argv[index + 1])
+}
 const quick = process.argv.includes("--quick")
-const duration = quick ? 2 : 6
+const duration = option("duration", quick ? 1.5 : 3)
+const connections = option("connections", 64)
 const projectDir = Path.resolve(import.meta.dirname, "..")
-const apiKey = "bench-key"
-const hasTaskset = (() => {
-  try {
-    execFileSync("taskset", ["-p", String(process.pid)], { stdio: "ignore" })
-    return true
-  } catch {
-    return false
-  }
-})()
+const bundle = "dist/main.js"
 // The load generator takes core 1; servers get core 0.
 if (hasTaskset && Os.cpus().length > 1) execFileSync("taskset", ["-pc", "1", String(process.pid)], { stdio: "ignore" })
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = Net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as Net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-  })
-
-interface Server {
-  readonly url: string
-  readonly child: ChildProcess
-  readonly startupMs: number
-}
-
-const start = async (args: ReadonlyArray<string>, env: Record<string, string>, port: number): Promise<Server> => {
-  const started = performance.now()
-  const command = hasTaskset ? "taskset" : process.execPath
-  const child = spawn(command, hasTaskset ? ["-c", "0", process.execPath, ...args] : [...args], {
-    cwd: projectDir,
-    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", API_KEYS: apiKey, LOG_LEVEL: "Info" },
-    stdio: ["ignore", "ignore", "inherit"]
-  })
-  const url = `http://127.0.0.1:${port}`
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
-    const status = await fetch(`${url}/v1/animals`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status, () => 0)
-    if (status === 200) return { url, child, startupMs: performance.now() - started }
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  child.kill("SIGKILL")
-  throw new Error(`${args.join(" ")} did not serve within 60 s`)
-}
-
-/** Resident set size and its high-water mark, from /proc (Linux), in MiB. */
-const memory = (pid: number) => {
-  try {
-    const status = Fs.readFileSync(`/proc/${pid}/status`, "utf8")
-    const read = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024
-    return { rssMiB: Math.round(read("VmRSS")), hwmMiB: Math.round(read("VmHWM")) }
-  } catch {
-    return { rssMiB: 0, hwmMiB: 0 }
-  }
-}
-
-/** The node pid behind `taskset` (it execs, so it is the same pid). */
-const pidOf = (server: Server) => server.child.pid!
-
-const stop = (server: Server) =>
-  new Promise<void>((resolve) => {
-    server.child.once("exit", () => resolve())
-    server.child.kill("SIGTERM")
-    setTimeout(() => server.child.kill("SIGKILL"), 5_000).unref()
-  })
 
 const post = (url: string, body: unknown) =>
   fetch(`${url}/v1/animals`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-api-key": apiKey },
-    body: JSON.stringify(body)
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000)
   }).then((r) => r.json() as Promise<{ id: string }>)
 
 const lion = { name: "Bench Lion", date_of_birth: "2020-01-01", species: "lion" }
 
-interface Scenario {
-  readonly name: string
-  readonly options: (url: string, id: string) => autocannon.Options
-}
-
-const scenarios: ReadonlyArray<Scenario> = [
-  { name: "GET by id", options: (url, id) => ({ url: `${url}/v1/animals/${id}` }) },
-  { name: "list of 50", options: (url) => ({ url: `${url}/v1/animals?limit=50` }) },
-  {
-    name: "POST valid",
-    options: (url) => ({
-      url: `${url}/v1/animals`,
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": apiKey },
-      body: JSON.stringify(lion)
-    })
-  },
-  {
-    name: "POST invalid",
-    options: (url) => ({
-      url: `${url}/v1/animals`,
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": apiKey },
-      body: JSON.stringify({ name: "Leo", date_of_birth: "2021-02-30", species: "dragon" })
-    })
-  },
-  // autocannon counts no completed HEAD responses (it waits for the body Content-Length announces): reported as 0.
-  { name: "HEAD by id", options: (url, id) => ({ url: `${url}/v1/animals/${id}`, method: "HEAD" }) },
-  { name: "304 by id", options: (url, id) => ({ url: `${url}/v1/animals/${id}`, headers: { "if-none-match": "\"1\"" } }) }
-]
-
-interface Row {
-  readonly target: string
-  readonly scenario: string
+interface Measured {
   readonly rps: number
   readonly p50: number
   readonly p99: number
+  /** Responses with another status than the scenario expects, timeouts and socket errors. */
   readonly errors: number
-  readonly rssHwmMiB: number
-  readonly ratio?: number
 }
 
-const load = async (target: string, server: Server): Promise<Array<Row>> => {
+/** autocannon, counting every status but the expected one as an error. */
+const cannon = async (options: autocannon.Options, expected: number): Promise<Measured> => {
+  await autocannon({ ...options, connections, duration: 1 }) // warm-up
+  const result = await autocannon({ ...options, connections, duration })
+  const total = Object.values(result.statusCodeStats ?? {}).reduce((sum, { count }) => sum + (count ?? 0), 0)
+  const ok = result.statusCodeStats?.[String(expected) as keyof typeof result.statusCodeStats]?.count ?? 0
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + (total - ok)
+  }
+}
+
+/**
+ * HEAD with Node's own client: autocannon waits for the body a HEAD answer's
+ * `Content-Length` announces, and counts none. Node's client costs more per
+ * request than autocannon, so HEAD ratios say less than the others.
+ */
+const headLoad = async (url: string, seconds: number): Promise<Measured> => {
+  const agent = new Http.Agent({ keepAlive: true, maxSockets: connections })
+  const latencies: Array<number> = []
+  let errors = 0
+  const once = () =>
+    new Promise<void>((resolve) => {
+      const started = performance.now()
+      const request = Http.request(url, { method: "HEAD", agent, timeout: 10_000 }, (response) => {
+        response.resume().once("end", () => {
+          if (response.statusCode === 200) latencies.push(performance.now() - started)
+          else errors++
+          resolve()
+        })
+      })
+      request.once("error", () => {
+        errors++
+        resolve()
+      })
+      request.end()
+    })
+  const run = async (until: number) => {
+    await Promise.all(Array.from({ length: connections }, async () => {
+      while (performance.now() < until) await once()
+    }))
+  }
+  await run(performance.now() + 1000) // warm-up
+  latencies.length = 0
+  errors = 0
+  await run(performance.now() + seconds * 1000)
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  const at = (quantile: number) => Math.round(latencies[Math.floor(quantile * (latencies.length - 1))] ?? 0)
+  return { rps: Math.round(latencies.length / seconds), p50: at(0.5), p99: at(0.99), errors }
+}
+
+interface Scenario {
+  readonly name: string
+  readonly measure: (url: string, id: string) => Promise<Measured>
+}
+
+const json = { "content-type": "application/json", "x-api-key": apiKey }
+
+const scenarios: ReadonlyArray<Scenario> = [
+  { name: "GET by id", measure: (url, id) => cannon({ url: `${url}/v1/animals/${id}` }, 200) },
+  { name: "list of 50", measure: (url) => cannon({ url: `${url}/v1/animals?limit=50` }, 200) },
+  {
+    name: "POST valid",
+    measure: (url) => cannon({ url: `${url}/v1/animals`, method: "POST", headers: json, body: JSON.stringify(lion) }, 201)
+  },
+  {
+    name: "POST invalid",
+    measure: (url) =>
+      cannon({
+        url: `${url}/v1/animals`,
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ name: "Leo", date_of_birth: "2021-02-30", species: "dragon" })
+      }, 400)
+  },
+  { name: "HEAD by id", measure: (url, id) => headLoad(`${url}/v1/animals/${id}`, duration) },
+  { name: "304 by id", measure: (url, id) => cannon({ url: `${url}/v1/animals/${id}`, headers: { "if-none-match": "\"1\"" } }, 304) }
+]
+
+interface Row extends Measured {
+  readonly target: string
+  readonly scenario: string
+  readonly rssHwmMiB: number
+  readonly ratio?: number | undefined
+}
+
+/** The raw-driver reference (`bench-pg-loop.ts`), pinned like a server. */
+const rawQueryLoop = (url: string, id: string) =>
+  new Promise<{ readonly qps: number; readonly p50: number; readonly p99: number }>((resolve, reject) => {
+    const args = ["scripts/bench-pg-loop.ts", url, id, String(connections), String(duration)]
+    const child = spawn(hasTaskset ? "taskset" : process.execPath, hasTaskset ? ["-c", "0", process.execPath, ...args] : args, {
+      cwd: projectDir,
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    let output = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
+    const timer = setTimeout(() => child.kill("SIGKILL"), (duration + 30) * 1000)
+    child.once("close", (code) => {
+      clearTimeout(timer)
+      if (code === 0) resolve(JSON.parse(output))
+      else reject(new Error(`bench-pg-loop exited ${code}: ${output}`))
+    })
+  })
+
+const load = async (target: string, server: Server): Promise<{ rows: Array<Row>; id: string }> => {
   // 50 rows for the list, one to read.
   const seeded = await Promise.all(Array.from({ length: 50 }, () => post(server.url, lion)))
   const id = seeded[0]!.id
   const rows: Array<Row> = []
   for (const scenario of scenarios) {
-    const options = { connections: 10, ...scenario.options(server.url, id) }
-    await autocannon({ ...options, duration: 1 }) // warm-up
-    const result = await autocannon({ ...options, duration })
-    rows.push({
-      target,
-      scenario: scenario.name,
-      rps: Math.round(result.requests.average),
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      errors: result.errors + result.timeouts + (scenario.name === "POST invalid" ? 0 : result.non2xx - (scenario.name === "304 by id" ? result["3xx"] ?? 0 : 0)),
-      rssHwmMiB: memory(pidOf(server)).hwmMiB
-    })
+    const measured = await scenario.measure(server.url, id)
+    rows.push({ target, scenario: scenario.name, ...measured, rssHwmMiB: memory(pidOf(server)).hwmMiB })
   }
-  return rows
+  return { rows, id }
+}
+
+interface Target {
+  readonly name: string
+  readonly args: ReadonlyArray<string>
+  readonly env: Record<string, string>
+}
+
+/** Spawn → first 200 and RSS right then, the median of `times` starts. */
+const measureStartup = async (target: Target, times: number) => {
+  const runs: Array<{ startupMs: number; rssMiB: number }> = []
+  for (let i = 0; i < times; i++) {
+    const server = await start(target.args, target.env, await freePort())
+    runs.push({ startupMs: Math.round(server.startupMs), rssMiB: memory(pidOf(server)).rssMiB })
+    await stop(server)
+  }
+  runs.sort((a, b) => a.startupMs - b.startupMs)
+  return { target: target.name, ...runs[Math.floor(runs.length / 2)]! }
 }
 
 const main = async () => {
+  await build({ ...config, logLevel: "warn" })
   const rows: Array<Row> = []
+  const references: Array<Record<string, unknown>> = []
   const startups: Array<{ target: string; startupMs: number; rssMiB: number }> = []
   const dataDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "zoo-bench-"))
   const postgresUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL
-  const targets: Array<[string, ReadonlyArray<string>, Record<string, string>]> = [
-    ["node:http baseline", ["scripts/bench-baseline.ts"], {}],
-    ["service, memory", ["src/main.ts"], { STORAGE: "memory" }],
-    ...(quick ? [] : [["service, PGlite", ["src/main.ts"], { DATA_DIR: dataDir }] as [string, ReadonlyArray<string>, Record<string, string>]]),
-    ...(postgresUrl && !quick ? [["service, PostgreSQL", ["src/main.ts"], { DATABASE_URL: postgresUrl }] as [string, ReadonlyArray<string>, Record<string, string>]] : [])
+  const storages: ReadonlyArray<readonly [string, Record<string, string>]> = [
+    ["memory", { STORAGE: "memory" }],
+    ...(quick ? [] : [["PGlite", { DATA_DIR: dataDir }] as const]),
+    ...(postgresUrl !== undefined && !quick ? [["PostgreSQL", { DATABASE_URL: postgresUrl }] as const] : [])
   ]
   try {
-    for (const [target, args, env] of targets) {
-      const port = await freePort()
-      const server = await start(target.startsWith("node:http") ? [...args, String(port)] : args, env, port)
-      startups.push({ target, startupMs: Math.round(server.startupMs), rssMiB: memory(pidOf(server)).rssMiB })
+    const baselinePort = await freePort()
+    const targets: ReadonlyArray<Target & { readonly port: number }> = [
+      { name: "node:http baseline", args: ["scripts/bench-baseline.ts", String(baselinePort)], env: {}, port: baselinePort },
+      ...await Promise.all(storages.map(async ([storage, env]) => ({ name: `service, ${storage}`, args: [bundle], env, port: await freePort() })))
+    ]
+    for (const target of targets) {
+      const server = await start(target.args, target.env, target.port)
       try {
-        rows.push(...await load(target, server))
+        const { id, rows: measured } = await load(target.name, server)
+        rows.push(...measured)
+        if (target.name === "service, PostgreSQL" && postgresUrl !== undefined) {
+          const raw = await rawQueryLoop(postgresUrl, id)
+          const service = measured.find((row) => row.scenario === "GET by id")!
+          references.push({ reference: "raw query loop, same driver", ...raw, serviceGetById: service.rps, ratio: Math.round((service.rps / raw.qps) * 100) / 100 })
+        }
       } finally {
         await stop(server)
+      }
+    }
+    for (const [storage, env] of storages) {
+      for (const [build, args] of [["bundle", [bundle]], ["sources", ["src/main.ts"]]] as const) {
+        startups.push(await measureStartup({ name: `${storage}, ${build}`, args, env }, storage === "PGlite" ? 1 : 3))
       }
     }
   } finally {
     Fs.rmSync(dataDir, { recursive: true, force: true })
   }
-  const baseline = new Map(rows.filter((row) => row.target === "node:http baseline").map((row) => [row.scenario, row.rps]))
+  const baseline = new Map(rows.filter((row) => row.target === "node:http baseline").map((row) => [row.scenario, row]))
   const withRatio = rows.map((row) => {
-    const base = baseline.get(row.scenario) ?? 0
+    const base = baseline.get(row.scenario)?.rps ?? 0
     return { ...row, ratio: base > 0 ? Math.round((row.rps / base) * 100) / 100 : undefined }
   })
   console.table(withRatio)
+  if (references.length > 0) console.table(references)
   console.table(startups)
+  const memoryRow = (scenario: string) => withRatio.find((row) => row.target === "service, memory" && row.scenario === scenario)
+  const postgresStart = startups.find((row) => row.target === "PostgreSQL, bundle")
+  const checks = [
+    ["GET by id ≥ 0.6× baseline (memory)", (memoryRow("GET by id")?.ratio ?? 0) >= 0.6],
+    ["list of 50 ≥ 0.45× baseline (memory)", (memoryRow("list of 50")?.ratio ?? 0) >= 0.45],
+    ["p99 ≤ 2× the baseline's (memory, GET by id)", (memoryRow("GET by id")?.p99 ?? Infinity) <= 2 * Math.max(1, baseline.get("GET by id")?.p99 ?? 0)],
+    ["no errors", withRatio.every((row) => row.errors === 0)],
+    ...(references.length > 0 ? [["PostgreSQL GET by id ≥ 0.8× raw query loop", (references[0]!.ratio as number) >= 0.8] as const] : []),
+    ...(postgresStart !== undefined
+      ? [
+        ["PostgreSQL bundle: first 200 ≤ 600 ms", postgresStart.startupMs <= 600] as const,
+        ["PostgreSQL bundle: RSS ≤ 120 MB", postgresStart.rssMiB * 1.048576 <= 120] as const
+      ]
+      : [])
+  ] as const
+  for (const [check, met] of checks) console.info(`${met ? "met    " : "MISSED "} ${check}`)
   Fs.mkdirSync(Path.join(projectDir, "bench-results"), { recursive: true })
   const file = Path.join(projectDir, "bench-results", `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`)
-  Fs.writeFileSync(file, JSON.stringify({ quick, duration, pinned: hasTaskset, rows: withRatio, startups }, null, 2))
+  Fs.writeFileSync(
+    file,
+    JSON.stringify({ quick, duration, connections, pinned: hasTaskset, node: process.version, rows: withRatio, references, startups, checks }, null, 2)
+  )
   console.info(`written ${Path.relative(projectDir, file)}`)
 }
 

@@ -23,6 +23,7 @@ import * as BodyLimit from "./BodyLimit.ts"
 import * as Cors from "./Cors.ts"
 import { edgeMiddleware, makeRouteIndex } from "./Problems.ts"
 import * as RateLimit from "./RateLimit.ts"
+import * as Utf8Body from "./Utf8Body.ts"
 
 export const openApiPath = "/openapi.json"
 
@@ -84,7 +85,8 @@ export interface EdgeOptions<E = never, R = never> {
 
 /**
  * The edge middleware with its stages, outermost first: CORS (so a 429 or a
- * 413 still reaches a browser script), the rate limit, the body limit; and
+ * 413 still reaches a browser script), the rate limit, the body limit, the
+ * UTF-8 check of JSON bodies (after the limit: it reads the body); and
  * the `/v1` retirement headers on every `/v1` response, the edge's own
  * 404/405/406 included.
  */
@@ -94,7 +96,8 @@ const makeEdge = <E, R>(options: EdgeOptions<E, R>, bodyLimit: ByteSize.ByteSize
     const stages = [
       Cors.stage(options.corsOrigins ?? []),
       Option.isSome(rateLimit) ? RateLimit.stage(rateLimit.value) : undefined,
-      yield* BodyLimit.stage(bodyLimit)
+      yield* BodyLimit.stage(bodyLimit),
+      yield* Utf8Body.stage(bodyLimit)
     ].filter(Predicate.isNotUndefined)
     return edgeMiddleware(routeOf, stages, yield* v1RetirementHeaders)
   })).pipe(Layer.provide(options.rateLimit ?? Layer.empty))

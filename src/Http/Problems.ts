@@ -22,11 +22,16 @@ import { HttpApi, type HttpApiGroup } from "effect/http-api"
 import { MethodNotAllowed, NotAcceptable, RouteNotFound, statusTitles } from "../Errors.ts"
 import * as Metrics from "./Metrics.ts"
 
-/** What the router knows of a path: its route pattern and the methods it serves. */
+/** What the router knows of a path: its route pattern, the methods it serves, the JSON bodies it reads. */
 export interface KnownRoute {
   readonly route: string
   readonly allow: string
+  /** `METHOD media/type` of every JSON body an endpoint here decodes, e.g. `PATCH application/merge-patch+json`. */
+  readonly jsonBodies: ReadonlySet<string>
 }
+
+/** A `Content-Type` as the API matches it: lower case, without parameters. */
+export const mediaTypeOf = (contentType: string) => contentType.split(";", 1)[0]!.trim().toLowerCase()
 
 /**
  * The methods each path of the API serves, derived from the contract itself,
@@ -37,6 +42,7 @@ export const makeRouteIndex = <Id extends string, Groups extends HttpApiGroup.Co
   extra: ReadonlyArray<readonly [HttpMethod.HttpMethod, `/${string}`]> = []
 ) => {
   const methodsByPath = new Map<string, Set<string>>()
+  const jsonBodiesByPath = new Map<string, Set<string>>()
   const add = (method: string, path: string) => {
     const methods = methodsByPath.get(path) ?? new Set()
     methods.add(method)
@@ -44,7 +50,14 @@ export const makeRouteIndex = <Id extends string, Groups extends HttpApiGroup.Co
   }
   HttpApi.reflect(api, {
     onGroup: () => {},
-    onEndpoint: ({ endpoint }) => add(endpoint.method, endpoint.path)
+    onEndpoint: ({ endpoint }) => {
+      add(endpoint.method, endpoint.path)
+      const bodies = jsonBodiesByPath.get(endpoint.path) ?? new Set()
+      endpoint.payload.forEach(({ encoding }, contentType) => {
+        if (encoding._tag === "Json") bodies.add(`${endpoint.method} ${mediaTypeOf(contentType)}`)
+      })
+      jsonBodiesByPath.set(endpoint.path, bodies)
+    }
   })
   for (const [method, path] of extra) add(method, path)
 
@@ -55,7 +68,7 @@ export const makeRouteIndex = <Id extends string, Groups extends HttpApiGroup.Co
     if (methods.has("GET")) methods.add("HEAD")
     methods.add("OPTIONS")
     const allow = [...methods].sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(", ")
-    router.on("GET", path as `/${string}`, { route: path, allow })
+    router.on("GET", path as `/${string}`, { route: path, allow, jsonBodies: jsonBodiesByPath.get(path) ?? new Set() })
   }
   /** The route of a request path, or `undefined` for an unknown path. */
   return (path: string): KnownRoute | undefined => router.find("GET", path)?.handler

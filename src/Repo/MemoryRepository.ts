@@ -20,6 +20,13 @@ const compare = (a: unknown, b: unknown): number => {
   return x === y ? 0 : x < y ? -1 : 1
 }
 
+/**
+ * Lower case as PostgreSQL's `lower()`: a character at a time. JavaScript's
+ * maps Σ by context (σ, or ς at the end of a word), so "ΑΣ" would not be a
+ * prefix of "ΑΣΑ"; Σ is the one letter whose lower case depends on context.
+ */
+const lowerCase = (text: string) => text.replaceAll("Σ", "σ").toLowerCase()
+
 const matches = (database: MemoryDatabaseShape, filters: Filters, values: Readonly<Record<string, unknown>>) => {
   const tests = Object.entries(values).flatMap(([name, value]): Array<(row: Readonly<Record<string, unknown>>) => boolean> => {
     const filter = filters[name]
@@ -35,8 +42,8 @@ const matches = (database: MemoryDatabaseShape, filters: Filters, values: Readon
       case "before":
         return [(row) => row[column] !== undefined && compare(row[column], value) < 0]
       case "prefix": {
-        const prefix = (value as string).toLowerCase()
-        return [(row) => typeof row[column] === "string" && row[column].toLowerCase().startsWith(prefix)]
+        const prefix = lowerCase(value as string)
+        return [(row) => typeof row[column] === "string" && lowerCase(row[column]).startsWith(prefix)]
       }
       case "linked": {
         const { member, owner, table } = filter.through

@@ -7,12 +7,37 @@
 import { Schema } from "effect"
 
 /**
+ * U+0000, a surrogate that is not half of a pair (with the `u` flag, a pair
+ * is one code point), or a leading U+FEFF (a byte-order mark).
+ */
+const unstorableCharacter = /^\ufeff|[\0\p{Cs}]/u
+
+/**
  * `min` to `max` characters, counted as Unicode code points, as JSON Schema's
  * `minLength`/`maxLength` count them (effect documents `isBetweenCodePoints`
- * as an `allOf`, which linters do not read).
+ * as an `allOf`, which linters do not read); every text field and text filter
+ * is bounded by this.
+ *
+ * And text that every backend stores exactly as written: PostgreSQL's `text`
+ * cannot hold U+0000 (the write failed, a 500), UTF-8 cannot encode an
+ * unpaired surrogate (PostgreSQL stored U+FFFD instead of what was sent), and
+ * @effect/sql-pg 4.0.5 drops a leading U+FEFF when it reads some text back
+ * (its fallback `TextDecoder` lacks `ignoreBOM`): refused, rather than lost.
+ * One filter, not two, so the document keeps its flat `minLength`/`maxLength`.
  */
-export const isLengthBetween = (min: number, max: number) =>
-  Schema.isBetweenCodePoints(min, max, { toJsonSchema: () => ({ minLength: min, maxLength: max }) })
+export const isLengthBetween = (min: number, max: number) => {
+  const length = Schema.isBetweenCodePoints(min, max)
+  return Schema.makeFilter<string>(
+    (value, ast, options) =>
+      length.run(value, ast, options) !== undefined
+        ? false
+        : !unstorableCharacter.test(value) || "Expected text without U+0000, unpaired surrogates or a leading U+FEFF",
+    {
+      expected: `a string with between ${min} and ${max} code points`,
+      toJsonSchema: () => ({ minLength: min, maxLength: max })
+    }
+  )
+}
 
 const int32Max = 2_147_483_647
 
@@ -24,13 +49,18 @@ export const IntBetween = (minimum: number, maximum: number) =>
 
 const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/
 
-/** True when `y-m-d` names a day that exists (no 2023-02-30). */
+/**
+ * True when `y-m-d` names a day that exists (no 2023-02-30), from 0001-01-01
+ * on: PostgreSQL has no year 0 (ISO 8601's 0000 is its 1 BC).
+ */
 const isRealDate = (value: string): boolean => {
   const match = isoDate.exec(value)
   if (match === null) return false
   const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])]
-  const date = new Date(Date.UTC(y, m - 1, d))
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d
+  // `setUTCFullYear`, not `Date.UTC`: the latter reads years 0-99 as 1900-1999.
+  const date = new Date(0)
+  date.setUTCFullYear(y, m - 1, d)
+  return y >= 1 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d
 }
 
 /** A calendar date, `YYYY-MM-DD`, that exists. Kept as its string: it is stored and sent as is. */

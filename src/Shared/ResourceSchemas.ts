@@ -7,10 +7,24 @@ import { Schema, SchemaAST } from "effect"
 import { isLengthBetween, Timestamp, Version } from "./Fields.ts"
 import { article, capitalize } from "./Text.ts"
 
-/** A resource identifier: a UUID, branded so ids of different collections do not mix. */
+/**
+ * A UUID as the server writes it: in lower case. RFC 9562 lets readers accept
+ * either case, but PostgreSQL would fold an upper-case id and the memory store
+ * would not; one spelling keeps the two stores (and every client's cache keys)
+ * in agreement, and an upper-case id is a 400 that says so.
+ */
+const lowerCaseUuid = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12})$/
+
+/** A resource identifier: a lower-case UUID, branded so ids of different collections do not mix. */
 export const ResourceId = <const Brand extends string>(brand: Brand, description: string, example: string) =>
   // A UUID is 36 characters; saying so bounds the input for linters and generators.
-  Schema.String.check(Schema.isUUID(), Schema.isMaxCodePoints(36)).pipe(
+  Schema.String.check(
+    Schema.isPattern(lowerCaseUuid, {
+      expected: "a UUID in lower case",
+      toJsonSchema: () => ({ pattern: lowerCaseUuid.source, format: "uuid" })
+    }),
+    Schema.isMaxCodePoints(36)
+  ).pipe(
     // `brand` is one literal per collection; the library's single-key check cannot resolve a type parameter.
     Schema.brand<Brand>(brand as never),
     Schema.annotate({ description, examples: [example as any] })

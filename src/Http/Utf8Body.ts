@@ -1,0 +1,46 @@
+/**
+ * JSON bodies must be UTF-8 (RFC 8259 §8.1). The platform decodes bodies
+ * leniently — a byte that is not UTF-8 becomes U+FFFD — so a name sent with
+ * a stray byte would be stored as something the client never sent. This edge
+ * stage refuses such a body with a 400 before any handler reads it; the body
+ * is read once (the platform caches it for the handler).
+ */
+import { type ByteSize, Effect } from "effect"
+import { HttpServerRequest, HttpServerRespondable } from "effect/http"
+import { HttpApiError } from "effect/http-api"
+import { mediaTypeOf, type Stage } from "./Problems.ts"
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
+
+const isUtf8 = (bytes: ArrayBuffer) => {
+  try {
+    strictUtf8.decode(bytes)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The stage, with its 400 made once. It reads under the body limit, as the
+ * handler would: the read is cached, so whatever it ends in (a body, or the
+ * limit's 413) is what the handler gets.
+ */
+export const stage = (limit: ByteSize.ByteSize): Effect.Effect<Stage> => Effect.map(
+  HttpServerRespondable.toResponse(
+    new HttpApiError.BadRequestProblem({
+      detail: "Request validation failed",
+      errors: [{ path: ["payload"], message: "Expected a JSON body in UTF-8" }]
+    })
+  ),
+  (refused): Stage => (request, route, next) => {
+    // Only a body the endpoint would decode as JSON (no type at all is read as JSON); any other is its 415.
+    const mediaType = mediaTypeOf(request.headers["content-type"] ?? "application/json")
+    if (route === undefined || !route.jsonBodies.has(`${request.method} ${mediaType}`)) return next
+    return Effect.matchEffect(Effect.provideService(request.arrayBuffer, HttpServerRequest.MaxBodySize, limit), {
+      // A body that cannot be read (over the limit, cut off) is the platform's to answer, as before.
+      onFailure: () => next,
+      onSuccess: (bytes) => (isUtf8(bytes) ? next : Effect.succeed(refused))
+    })
+  }
+)
