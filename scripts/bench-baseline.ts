@@ -31,7 +31,9 @@ createServer((request, response) => {
     const etag = `"${animal.version as number}"`
     if (request.headers["if-none-match"] === etag) return response.writeHead(304, { etag }).end()
     const body = JSON.stringify(animal)
-    return response.writeHead(200, { "content-type": "application/json", etag }).end(request.method === "HEAD" ? undefined : body)
+    // HEAD announces the length GET would send, as the service does (and so keeps the connection).
+    const headers = { "content-type": "application/json", "content-length": Buffer.byteLength(body), etag }
+    return response.writeHead(200, headers).end(request.method === "HEAD" ? undefined : body)
   }
   if (url.pathname === "/v1/animals" && request.method === "GET") {
     const limit = Math.min(Number(url.searchParams.get("limit") ?? 20), 100)

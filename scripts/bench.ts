@@ -23,6 +23,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { build } from "rolldown"
 import config from "../rolldown.config.ts"
+import { createSchema } from "./lib/Postgres.ts"
 import { apiKey, freePort, hasTaskset, memory, pidOf, type Server, start, stop } from "./lib/Processes.ts"
 
 const option = (name: string, fallback: number) => {
@@ -199,10 +200,12 @@ const main = async () => {
   const startups: Array<{ target: string; startupMs: number; rssMiB: number }> = []
   const dataDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "zoo-bench-"))
   const postgresUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL
+  // A schema of its own: every run starts empty (a list counts its rows) and leaves nothing behind.
+  const schema = postgresUrl !== undefined && !quick ? await createSchema(postgresUrl, "bench") : undefined
   const storages: ReadonlyArray<readonly [string, Record<string, string>]> = [
     ["memory", { STORAGE: "memory" }],
     ...(quick ? [] : [["PGlite", { DATA_DIR: dataDir }] as const]),
-    ...(postgresUrl !== undefined && !quick ? [["PostgreSQL", { DATABASE_URL: postgresUrl }] as const] : [])
+    ...(schema !== undefined ? [["PostgreSQL", { DATABASE_URL: schema.url() }] as const] : [])
   ]
   try {
     const baselinePort = await freePort()
@@ -215,8 +218,8 @@ const main = async () => {
       try {
         const { id, rows: measured } = await load(target.name, server)
         rows.push(...measured)
-        if (target.name === "service, PostgreSQL" && postgresUrl !== undefined) {
-          const raw = await rawQueryLoop(postgresUrl, id)
+        if (target.name === "service, PostgreSQL" && schema !== undefined) {
+          const raw = await rawQueryLoop(schema.url(), id)
           const service = measured.find((row) => row.scenario === "GET by id")!
           references.push({ reference: "raw query loop, same driver", ...raw, serviceGetById: service.rps, ratio: Math.round((service.rps / raw.qps) * 100) / 100 })
         }
@@ -231,6 +234,7 @@ const main = async () => {
     }
   } finally {
     Fs.rmSync(dataDir, { recursive: true, force: true })
+    await schema?.drop()
   }
   const baseline = new Map(rows.filter((row) => row.target === "node:http baseline").map((row) => [row.scenario, row]))
   const withRatio = rows.map((row) => {

@@ -23,13 +23,12 @@
  * exits 0 only when every check passed. SOAK_SEED replays the random choices
  * (the kill moments, the request mix).
  */
-import { PgClient } from "@effect/sql-pg"
-import { Effect, Redacted } from "effect"
 import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { type CutMode, startTcpProxy } from "../test/support/TcpProxy.ts"
+import { createSchema } from "./lib/Postgres.ts"
 import { apiKey, freePort, hasTaskset, memory, pidOf, type Server, start, stop } from "./lib/Processes.ts"
 
 // ---------------------------------------------------------------------------
@@ -821,31 +820,6 @@ const connectionCut = async (schemaUrl: (port?: number) => string, random: Rando
 }
 
 // ---------------------------------------------------------------------------
-// PostgreSQL schemas: one per run, dropped at the end
-
-const adminQuery = (url: string, text: string) =>
-  Effect.runPromise(
-    Effect.gen(function*() {
-      const sql = yield* PgClient.PgClient
-      return yield* sql.unsafe(text)
-    }).pipe(
-      Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1, connectTimeout: "5 seconds", applicationName: "zoo-api-soak" })),
-      Effect.timeout("30 seconds")
-    )
-  )
-
-/** The service confined to `schema` (its startup `options` set the search_path), optionally through a proxy on 127.0.0.1. */
-const urlForSchema = (url: string, schema: string) => (port?: number) => {
-  const result = new URL(url)
-  if (port !== undefined) {
-    result.hostname = "127.0.0.1"
-    result.port = String(port)
-  }
-  result.searchParams.set("options", `-c search_path=${schema}`)
-  return result.toString()
-}
-
-// ---------------------------------------------------------------------------
 // The run
 
 interface PhaseReport {
@@ -930,10 +904,9 @@ const main = async () => {
       // One schema for the PostgreSQL phases: the cut phase's server reuses the soaked one.
       let schemaUrl: ((port?: number) => string) | undefined
       await attempt("PostgreSQL schema", async () => {
-        const schema = `soak_${seed.toString(36)}_${globalThis.crypto.randomUUID().slice(0, 8)}`
-        await adminQuery(postgresUrl, `CREATE SCHEMA "${schema}"`)
-        cleanups.push(() => adminQuery(postgresUrl, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`))
-        schemaUrl = urlForSchema(postgresUrl, schema)
+        const created = await createSchema(postgresUrl, `soak_${seed.toString(36)}`)
+        cleanups.push(created.drop)
+        schemaUrl = created.url
         return []
       })
       if (schemaUrl !== undefined) {

@@ -11,6 +11,7 @@ import { etagOf } from "../Shared/Http.ts"
 import { collectionsRead, type Filters } from "../Shared/Listing.ts"
 import { applyMergePatch } from "../Shared/MergePatch.ts"
 import type { ExpectedVersions, LinkRepository, ListRequest, ResourceRepository, Stored } from "../Shared/Repository.ts"
+import * as Tracing from "../Tracing.ts"
 import { MemoryDatabase, type MemoryDatabaseShape } from "./MemoryDatabase.ts"
 import { type Body, type Fields, type LinkDefinition, type MergePatchBody, type ResourceTable, writableColumns } from "./Table.ts"
 
@@ -71,7 +72,8 @@ export const makeMemoryRepository = Effect.fnUntraced(function*<R extends Stored
   }
   const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
   // Made once per operation, not per call: making a span wrapper captures a stack trace.
-  const traced = (name: string) => Effect.withSpan(`${definition.table}MemoryRepository.${name}`)
+  const tracedEffect = yield* Tracing.tracedEffect
+  const traced = (name: string) => tracedEffect(`${definition.table}MemoryRepository.${name}`)
   const spans = {
     list: traced("list"),
     findById: traced("findById"),
@@ -203,8 +205,9 @@ export const makeMemoryLinks = Effect.fnUntraced(function*<OwnerNotFound, Member
   database.addForeignKey({ table: name, column: owner, references: owners.table, onDelete: "cascade" })
   database.addForeignKey({ table: name, column: member, references: members.table, onDelete: "cascade" })
   /** Runs `change` on the link's key once both ends are known to exist; it says whether it changed anything. */
+  const tracedEffect = yield* Tracing.tracedEffect
   const whenBothExist = (operation: string, change: (key: string, row: Record<string, string>) => boolean) => {
-    const traced = Effect.withSpan(`${name}MemoryRepository.${operation}`)
+    const traced = tracedEffect(`${name}MemoryRepository.${operation}`)
     return (ownerId: string, memberId: string) =>
       Effect.flatMap(Clock.currentTimeMillis, (millis) =>
       Effect.suspend((): Effect.Effect<void, OwnerNotFound | MemberNotFound> => {

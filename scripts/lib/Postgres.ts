@@ -1,0 +1,36 @@
+/**
+ * PostgreSQL for the scripts that load the service (`bench.ts`, `soak.ts`):
+ * one schema per run, so a run starts empty and leaves nothing behind.
+ */
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Redacted } from "effect"
+
+/** One statement as the database owner (bounded: 30 s). */
+export const adminQuery = (url: string, text: string) =>
+  Effect.runPromise(
+    Effect.gen(function*() {
+      const sql = yield* PgClient.PgClient
+      return yield* sql.unsafe(text)
+    }).pipe(
+      Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1, connectTimeout: "5 seconds", applicationName: "zoo-api-scripts" })),
+      Effect.timeout("30 seconds")
+    )
+  )
+
+/** The service confined to `schema` (its startup `options` set the search_path), optionally through a proxy on 127.0.0.1. */
+export const urlForSchema = (url: string, schema: string) => (port?: number) => {
+  const result = new URL(url)
+  if (port !== undefined) {
+    result.hostname = "127.0.0.1"
+    result.port = String(port)
+  }
+  result.searchParams.set("options", `-c search_path=${schema}`)
+  return result.toString()
+}
+
+/** A new schema named `<label>_<random>`: its URL, and how to drop it. */
+export const createSchema = async (url: string, label: string) => {
+  const schema = `${label}_${globalThis.crypto.randomUUID().slice(0, 8)}`
+  await adminQuery(url, `CREATE SCHEMA "${schema}"`)
+  return { schema, url: urlForSchema(url, schema), drop: () => adminQuery(url, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`) }
+}
