@@ -51,7 +51,7 @@ const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
     // so no request arrives at a server that cannot answer it yet.
     : serve(config, SqlRepositories).pipe(Layer.provide(Database.layer(config)))).pipe(
     // Built before the database: credentials that cannot work (or none, in production) stop the start first.
-    Layer.provide(WriteAccessLive.layerConfig(config).pipe(Layer.provide(NodeFileSystem.layer))),
+    Layer.provide(WriteAccessLive.layerConfig(config).pipe(Layer.provide([NodeFileSystem.layer, NodeCrypto.layerDigest]))),
     Layer.tap(() =>
       Effect.logInfo(`Zoo API docs: http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}/docs`)
     ),

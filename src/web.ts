@@ -6,6 +6,7 @@
  * SQL over PGlite / PostgreSQL) and, if it wants `/docs`, a file system.
  */
 import { type FileSystem, Layer } from "effect"
+import { Digest } from "effect/crypto"
 import { HttpRouter, HttpServer } from "effect/http"
 import type { WriteAccess } from "./Auth/WriteAccess.ts"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
@@ -15,7 +16,9 @@ import { makeAppRoutes, MemoryRepositories, type Repositories } from "./Http/App
 /** Writes are checked as the environment says (`API_KEYS`, `AUTH_JWKS_URL`, ...), unless `writeAccess` says otherwise. */
 export const makeWebHandler = <E>(
   repositories: Layer.Layer<Repositories, E> = MemoryRepositories,
-  writeAccess: Layer.Layer<WriteAccess, InvalidConfiguration, FileSystem.FileSystem> = WriteAccessLive.layerFromEnv
+  writeAccess: Layer.Layer<WriteAccess, InvalidConfiguration, FileSystem.FileSystem> = WriteAccessLive.layerFromEnv.pipe(
+    Layer.provide(Digest.layerWebCrypto)
+  )
 ) =>
   // The edge middleware writes the access lines; the built-in per-request log would repeat them.
   HttpRouter.toWebHandler(

@@ -4,9 +4,13 @@
  * stored one in constant time. `API_KEYS` may hold the digests themselves
  * (`sha256:<hex>`), so the keys need not be in the environment at all.
  *
- * WebCrypto only (no `node:crypto`): the Web handler runs on Deno and Bun too.
+ * The digests come from effect's `Digest` service: `node:crypto` on Node
+ * (`NodeCrypto.layerDigest`, synchronous — WebCrypto's `subtle.digest` is a
+ * round trip through the thread pool, a tenth of a write's CPU), WebCrypto
+ * on Deno and Bun (`Digest.layerWebCrypto`, see `src/web.ts`).
  */
 import { Context, Effect, Layer, Redacted } from "effect"
+import { Digest } from "effect/crypto"
 import { InvalidConfiguration } from "../Config.ts"
 
 const digestPrefix = "sha256:"
@@ -22,16 +26,10 @@ export const entryProblem = (entry: string): string | undefined => {
 
 const encoder = new TextEncoder()
 
-const sha256 = (text: string): Effect.Effect<Uint8Array> =>
-  Effect.map(
-    Effect.promise(() => globalThis.crypto.subtle.digest("SHA-256", encoder.encode(text))),
-    (digest) => new Uint8Array(digest)
-  )
-
 const fromHex = (hex: string) => Uint8Array.from({ length: hex.length / 2 }, (_, i) => Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16))
 
 /** The digest an entry stands for: its own when it is `sha256:<hex>`, the key's otherwise. */
-const digestOf = (entry: string): Effect.Effect<Uint8Array, InvalidConfiguration> => {
+const digestOf = (sha256: (text: string) => Effect.Effect<Uint8Array>, entry: string): Effect.Effect<Uint8Array, InvalidConfiguration> => {
   const problem = entryProblem(entry)
   if (problem !== undefined) return Effect.fail(new InvalidConfiguration({ problems: [problem] }))
   return entry.toLowerCase().startsWith(digestPrefix) ? Effect.succeed(fromHex(entry.slice(digestPrefix.length))) : sha256(entry)
@@ -55,7 +53,9 @@ export class ApiKeys extends Context.Service<ApiKeys, {
   /** From `API_KEYS` entries: keys, or `sha256:<hex>` digests of keys. */
   static readonly layer = (entries: ReadonlyArray<Redacted.Redacted<string>>) =>
     Layer.effect(ApiKeys, Effect.gen(function*() {
-      const digests = yield* Effect.forEach(entries, (entry) => digestOf(Redacted.value(entry)))
+      const digest = yield* Digest.Digest
+      const sha256 = (text: string) => digest.digest(Digest.sha256, encoder.encode(text))
+      const digests = yield* Effect.forEach(entries, (entry) => digestOf(sha256, Redacted.value(entry)))
       return ApiKeys.of({
         verify: Effect.fn("ApiKeys.verify")(function*(key) {
           const candidate = yield* sha256(Redacted.value(key))

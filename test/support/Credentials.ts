@@ -5,6 +5,7 @@
  * that reads are public. Access control itself is tested in `test/Auth.test.ts`.
  */
 import { Layer, Option, Redacted } from "effect"
+import type { Digest } from "effect/crypto"
 import { WriteAccess } from "../../src/Auth/WriteAccess.ts"
 import * as WriteAccessLive from "../../src/Auth/WriteAccessLive.ts"
 
@@ -22,8 +23,8 @@ export const withTestKey = (init: RequestInit = {}): RequestInit => {
   return { ...init, headers }
 }
 
-/** The real access control, accepting the test key (and no bearer tokens). */
-export const TestWriteAccess: Layer.Layer<WriteAccess> = WriteAccessLive.layer({
+/** The real access control, accepting the test key (and no bearer tokens); it digests keys with a `Digest`. */
+export const TestWriteAccess: Layer.Layer<WriteAccess, never, Digest.Digest> = WriteAccessLive.layer({
   apiKeys: [Redacted.make(testApiKey)],
   tokens: Option.none()
 }).pipe(Layer.orDie)

@@ -5,6 +5,7 @@
  */
 import { NodeCrypto, NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer, References } from "effect"
+import type { Digest } from "effect/crypto"
 import { HttpRouter, HttpServer } from "effect/http"
 import { createServer } from "node:http"
 import type { WriteAccess } from "../../src/Auth/WriteAccess.ts"
@@ -21,11 +22,11 @@ export { testApiKey } from "./Credentials.ts"
 export const TestServer = <E, R, EE = never, ER = never, AE = never>(
   repositories: Layer.Layer<Repositories, E, R>,
   edge: EdgeOptions<EE, ER> = {},
-  writeAccess: Layer.Layer<WriteAccess, AE> = TestWriteAccess
+  writeAccess: Layer.Layer<WriteAccess, AE, Digest.Digest> = TestWriteAccess
 ) =>
   HttpRouter.serve(makeAppRoutes(repositories, edge).pipe(Layer.provide(writeAccess)), { disableLogger: true, disableListenLog: true }).pipe(
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
-    // Rate limits digest credentials.
+    // API keys and rate limits digest credentials.
     Layer.provide(NodeCrypto.layerDigest),
     // Access lines would bury the test output; warnings and errors still show.
     Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
