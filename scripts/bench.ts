@@ -30,7 +30,8 @@ const option = (name: string, fallback: number) => {
   const index = process.argv.indexOf(`--${name}`)
   return index === -1 ? fallback : Number(process.argv[index + 1])
 }
-const quick = process.argv.includes("--quick")
+// `npm run bench --quick` (without `--`) reaches the script as npm's config, not as an argument.
+const quick = process.argv.includes("--quick") || process.env.npm_config_quick === "true"
 const duration = option("duration", quick ? 1.5 : 3)
 const connections = option("connections", 64)
 const projectDir = Path.resolve(import.meta.dirname, "..")

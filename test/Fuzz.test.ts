@@ -21,6 +21,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import fc from "fast-check"
 import { MemoryRepositories, SqlRepositories } from "../src/Http/App.ts"
+import { isUtf8 } from "../src/Http/Utf8Body.ts"
 import { apiVersions } from "../src/Shared/Versions.ts"
 import {
   type Answer,
@@ -89,17 +90,6 @@ const jsonInit = (method: string, body: unknown, contentType = "application/json
   headers: { "content-type": contentType },
   body: JSON.stringify(body)
 })
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
-
-const isUtf8 = (bytes: Uint8Array) => {
-  try {
-    strictUtf8.decode(bytes)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** What a failing case prints: the request, shortened (a byte body in hex). */
 const describeRequest = (method: string, path: string, body?: string | Uint8Array) => {

@@ -12,7 +12,8 @@ import { mediaTypeOf, type Stage } from "./Problems.ts"
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
 
-const isUtf8 = (bytes: ArrayBuffer) => {
+/** Whether `bytes` are UTF-8, every byte of them. */
+export const isUtf8 = (bytes: ArrayBuffer | Uint8Array) => {
   try {
     strictUtf8.decode(bytes)
     return true
