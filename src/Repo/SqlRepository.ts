@@ -115,7 +115,7 @@ export const withDeadline = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Ef
       }
       return Effect.callback<A, E | DatabaseUnavailable>((resume) => {
         const timer = setTimeout(() => {
-          call.interruptUnsafe()
+          // Answered first: an interruption that ends the call at once must not reach the caller as its outcome.
           settle(
             Effect.andThen(
               Effect.logWarning("Database call exceeded its deadline", Duration.format(limit)),
@@ -123,6 +123,7 @@ export const withDeadline = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Ef
             ),
             false
           )
+          call.interruptUnsafe()
         }, Duration.toMillis(limit))
         const stopObserving = call.addObserver((exit) => settle(exit, Exit.isSuccess(exit)))
         function settle(outcome: Effect.Effect<A, E | DatabaseUnavailable>, ok: boolean) {
