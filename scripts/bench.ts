@@ -164,29 +164,62 @@ const rawQueryLoop = (url: string, id: string) =>
     })
   })
 
-const load = async (target: string, server: Server): Promise<{ rows: Array<Row>; id: string }> => {
-  // 50 rows for the list, one to read.
-  const seeded = await Promise.all(Array.from({ length: 50 }, () => post(server.url, lion)))
-  const id = seeded[0]!.id
+/** 50 rows for the list; the first is the one read. */
+const seed = async (server: Server) => (await Promise.all(Array.from({ length: 50 }, () => post(server.url, lion))))[0]!.id
+
+interface Running {
+  readonly name: string
+  readonly server: Server
+  readonly id: string
+}
+
+/**
+ * Every scenario on each of `running` in turn, back to back: a ratio then
+ * compares measurements seconds apart, not minutes (this kind of machine's
+ * speed drifts by more than the differences measured).
+ */
+const loadInTurn = async (running: ReadonlyArray<Running>): Promise<Array<Row>> => {
   const rows: Array<Row> = []
   for (const scenario of scenarios) {
-    const measured = await scenario.measure(server.url, id)
-    rows.push({ target, scenario: scenario.name, ...measured, rssHwmMiB: memory(pidOf(server)).hwmMiB })
+    for (const { id, name, server } of running) {
+      const measured = await scenario.measure(server.url, id)
+      rows.push({ target: name, scenario: scenario.name, ...measured, rssHwmMiB: memory(pidOf(server)).hwmMiB })
+    }
   }
-  return { rows, id }
+  return rows
+}
+
+/** Starts `targets` (side by side: the one not under load idles), runs `use`, stops them. */
+const withServers = async <A>(
+  targets: ReadonlyArray<Target>,
+  use: (running: ReadonlyArray<Running>) => Promise<A>
+): Promise<A> => {
+  const started: Array<Server> = []
+  try {
+    const running: Array<Running> = []
+    for (const target of targets) {
+      const server = await start(target.args, target.env, target.port)
+      started.push(server)
+      running.push({ name: target.name, server, id: await seed(server) })
+    }
+    return await use(running)
+  } finally {
+    for (const server of started) await stop(server)
+  }
 }
 
 interface Target {
   readonly name: string
   readonly args: ReadonlyArray<string>
   readonly env: Record<string, string>
+  readonly port: number
 }
 
 /** Spawn → first 200 and RSS right then, the median of `times` starts. */
 const measureStartup = async (target: Target, times: number) => {
   const runs: Array<{ startupMs: number; rssMiB: number }> = []
   for (let i = 0; i < times; i++) {
-    const server = await start(target.args, target.env, await freePort())
+    const server = await start(target.args, target.env, target.port)
     runs.push({ startupMs: Math.round(server.startupMs), rssMiB: memory(pidOf(server)).rssMiB })
     await stop(server)
   }
@@ -209,28 +242,29 @@ const main = async () => {
     ...(schema !== undefined ? [["PostgreSQL", { DATABASE_URL: schema.url() }] as const] : [])
   ]
   try {
-    const baselinePort = await freePort()
-    const targets: ReadonlyArray<Target & { readonly port: number }> = [
-      { name: "node:http baseline", args: ["scripts/bench-baseline.ts", String(baselinePort)], env: {}, port: baselinePort },
-      ...await Promise.all(storages.map(async ([storage, env]) => ({ name: `service, ${storage}`, args: [bundle], env, port: await freePort() })))
-    ]
-    for (const target of targets) {
-      const server = await start(target.args, target.env, target.port)
-      try {
-        const { id, rows: measured } = await load(target.name, server)
-        rows.push(...measured)
-        if (target.name === "service, PostgreSQL" && schema !== undefined) {
-          const raw = await rawQueryLoop(schema.url(), id)
+    const target = async (name: string, args: ReadonlyArray<string>, env: Record<string, string>): Promise<Target> => {
+      const port = await freePort()
+      return { name, args: name === "node:http baseline" ? [...args, String(port)] : args, env, port }
+    }
+    // The baseline and the service in memory, scenario by scenario: the ratios the targets are about.
+    rows.push(...await withServers(
+      [await target("node:http baseline", ["scripts/bench-baseline.ts"], {}), await target("service, memory", [bundle], { STORAGE: "memory" })],
+      loadInTurn
+    ))
+    for (const [storage, env] of storages.filter(([storage]) => storage !== "memory")) {
+      rows.push(...await withServers([await target(`service, ${storage}`, [bundle], env)], async (running) => {
+        const measured = await loadInTurn(running)
+        if (storage === "PostgreSQL" && schema !== undefined) {
+          const raw = await rawQueryLoop(schema.url(), running[0]!.id)
           const service = measured.find((row) => row.scenario === "GET by id")!
           references.push({ reference: "raw query loop, same driver", ...raw, serviceGetById: service.rps, ratio: Math.round((service.rps / raw.qps) * 100) / 100 })
         }
-      } finally {
-        await stop(server)
-      }
+        return measured
+      }))
     }
     for (const [storage, env] of storages) {
       for (const [build, args] of [["bundle", [bundle]], ["sources", ["src/main.ts"]]] as const) {
-        startups.push(await measureStartup({ name: `${storage}, ${build}`, args, env }, storage === "PGlite" ? 1 : 3))
+        startups.push(await measureStartup(await target(`${storage}, ${build}`, args, env), storage === "PGlite" ? 1 : 3))
       }
     }
   } finally {
