@@ -90,6 +90,8 @@ const headLoad = async (url: string, seconds: number): Promise<Measured> => {
           resolve()
         })
       })
+      // `timeout` only reports; the request must be ended for the loop to go on.
+      request.once("timeout", () => request.destroy(new Error("timed out")))
       request.once("error", () => {
         errors++
         resolve()

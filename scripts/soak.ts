@@ -29,7 +29,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { type CutMode, startTcpProxy } from "../test/support/TcpProxy.ts"
 import { createSchema } from "./lib/Postgres.ts"
-import { apiKey, freePort, hasTaskset, memory, pidOf, type Server, start, stop } from "./lib/Processes.ts"
+import { apiKey, freePort, hasTaskset, isRunning, memory, pidOf, type Server, start, stop } from "./lib/Processes.ts"
 
 // ---------------------------------------------------------------------------
 // Settings
@@ -139,12 +139,7 @@ interface Service {
   readonly logFile: string
 }
 
-const isRunning = (server: Server) => server.child.exitCode === null && server.child.signalCode === null
-
-/** `stop` waits for an exit that already happened for ever: only stop what still runs. */
-const stopService = async (service: Service) => {
-  if (isRunning(service.server)) await stop(service.server)
-}
+const stopService = (service: Service) => stop(service.server)
 
 /** SIGKILL by pid, and the moment the process is gone. */
 const kill9 = (service: Service) =>

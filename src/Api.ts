@@ -102,7 +102,7 @@ export class Api extends HttpApi.make("zoo-api")
     }),
     new HttpApiError.InternalServerErrorProblem({}),
     DatabaseUnavailable.instance,
-    new PreconditionFailed({ detail: "The resource changed since that ETag", etag: "\"3\"" }),
+    PreconditionFailed.of({ version: 3 }),
     new MethodNotAllowed({ detail: "DELETE is not supported on /v1/animals", allow: ["GET", "HEAD", "POST", "OPTIONS"] })
   ])(spec)))))))
   .annotateMerge(OpenApi.annotations({

@@ -9,7 +9,7 @@
  * const page = yield* zoo.animals.list({ query: { species: ["lion"] } })
  * ```
  */
-import { Context, flow, Layer, Redacted } from "effect"
+import { Context, Layer, Redacted } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { HttpApiClient } from "effect/http-api"
 import { Api } from "./Api.ts"
@@ -27,12 +27,10 @@ export class ZooClient extends Context.Service<ZooClient, HttpApiClient.ForApi<t
     Layer.effect(
       ZooClient,
       HttpApiClient.make(Api, {
-        transformClient: HttpClient.mapRequest(flow(
-          HttpClientRequest.prependUrl(options.baseUrl),
-          options.apiKey === undefined
-            ? (request) => request
-            : HttpClientRequest.setHeader("x-api-key", Redacted.value(options.apiKey))
-        ))
+        baseUrl: options.baseUrl,
+        transformClient: options.apiKey === undefined
+          ? undefined
+          : HttpClient.mapRequest(HttpClientRequest.setHeader("x-api-key", Redacted.value(options.apiKey)))
       })
     ).pipe(Layer.provide(FetchHttpClient.layer))
 }

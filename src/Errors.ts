@@ -9,6 +9,7 @@
 import { Schema } from "effect"
 import { HttpApiError } from "effect/http-api"
 import { IntBetween } from "./Shared/Fields.ts"
+import { etagOf } from "./Shared/Http.ts"
 import { article, capitalize } from "./Shared/Text.ts"
 
 /** Problem `type` URIs are relative references, resolved against the API's own origin. */
@@ -104,7 +105,11 @@ export class PreconditionFailed extends HttpApiError.Problem<PreconditionFailed>
   title: "Precondition Failed"
 }, {
   etag: Schema.String.annotate({ description: "The current ETag of the resource", examples: ["\"3\""] })
-}) {}
+}) {
+  /** The problem of a write whose `If-Match` no longer holds: `current` is the resource as it is. */
+  static readonly of = (current: { readonly version: number }) =>
+    new PreconditionFailed({ detail: "The resource changed since that ETag", etag: etagOf(current) })
+}
 
 /** The database did not answer (down, unreachable, or too slow). Clients may retry. */
 export class DatabaseUnavailable extends HttpApiError.Problem<DatabaseUnavailable>()("DatabaseUnavailable", {

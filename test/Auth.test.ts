@@ -22,7 +22,7 @@ import { RequiredScope, WriteAccess } from "../src/Auth/WriteAccess.ts"
 import * as WriteAccessLive from "../src/Auth/WriteAccessLive.ts"
 import type { AppConfig } from "../src/Config.ts"
 import { MemoryRepositories } from "../src/Http/App.ts"
-import { freePort, spawnServer, startServer } from "./support/ServerProcess.ts"
+import { exitWithin, freePort, spawnServer, startServer } from "./support/ServerProcess.ts"
 import { rawRequest, TestServer } from "./support/TestServer.ts"
 
 const issuer = "https://zoo-auth.example/"
@@ -603,8 +603,7 @@ describe("the service started with no credentials configured", () => {
   it("in production, refuses to start: exit 1 and a clear message", async () => {
     // The check comes before the database is opened: this URL is never dialled.
     const server = spawnServer({ NODE_ENV: "production", API_KEYS: "", DATABASE_URL: "postgres://zoo@127.0.0.1:9/zoo" }, await freePort())
-    const code = await Promise.race([server.exited, new Promise<string>((resolve) => setTimeout(() => resolve("timeout"), 20_000))])
-    if (code === "timeout") await server.stop(1_000)
+    const code = await exitWithin(server, 20_000)
     assert.strictEqual(code, 1, server.output())
     assert.include(server.output(), "Zoo API could not start: invalid configuration")
     assert.include(server.output(), "API_KEYS or AUTH_JWKS_URL (or AUTH_JWKS_FILE) is required when NODE_ENV=production")

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import { migrations } from "../src/Repo/Migrations.ts"
 import { skipPostgres } from "./support/Databases.ts"
 import { adminQuery, createSchema, dropSchema, schemaUrl } from "./support/PostgresSchemas.ts"
-import { freePort, postJson, request, type ServerProcess, spawnServer, startServer } from "./support/ServerProcess.ts"
+import { exitWithin, freePort, postJson, request, type ServerProcess, spawnServer, startServer } from "./support/ServerProcess.ts"
 
 const lion = { name: "Test Lion", date_of_birth: "2020-01-01", species: "lion" }
 const problemJson = "application/problem+json"
@@ -53,15 +53,6 @@ const freshSchema = async (label: string) => {
 }
 
 const lockHolder = (dataDir: string) => Number.parseInt(Fs.readFileSync(Path.join(dataDir, ".zoo-api.lock"), "utf8"), 10)
-
-/** Resolves with the exit code, or fails after `ms`: a process that should exit must not hang the test. */
-const exitWithin = (server: ServerProcess, ms: number) =>
-  Promise.race([
-    server.exited,
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`still running after ${ms} ms; output:\n${server.output()}`)), ms).unref()
-    )
-  ])
 
 /** Tests that start several servers: room for slow starts (each is bounded by `startServer` too). */
 const slow = { timeout: 90_000 }

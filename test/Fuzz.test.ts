@@ -21,7 +21,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import fc from "fast-check"
 import { MemoryRepositories, SqlRepositories } from "../src/Http/App.ts"
-import { isUtf8 } from "../src/Http/Utf8Body.ts"
+import { isUtf8 } from "node:buffer"
 import { apiVersions } from "../src/Shared/Versions.ts"
 import {
   type Answer,

@@ -20,7 +20,7 @@ import { Api } from "../src/Api.ts"
 import { MemoryRepositories } from "../src/Http/App.ts"
 import * as RateLimit from "../src/Http/RateLimit.ts"
 import * as Redis from "../src/Redis.ts"
-import { freePort, request as processRequest, spawnServer, startServer } from "./support/ServerProcess.ts"
+import { exitWithin, freePort, request as processRequest, spawnServer, startServer } from "./support/ServerProcess.ts"
 import { startTcpProxy } from "./support/TcpProxy.ts"
 import { rawRequest, TestServer } from "./support/TestServer.ts"
 
@@ -349,9 +349,7 @@ describe("rate limit in the running service", () => {
 
   it("REDIS_URL unreachable at start: the start fails with one line, exit 1", async () => {
     const server = spawnServer({ DATA_DIR: dataDir(), RATE_LIMIT: "3/1s", REDIS_URL: `redis://127.0.0.1:${await freePort()}` }, await freePort())
-    const timer = setTimeout(() => void server.stop(1_000), 45_000)
-    const code = await server.exited
-    clearTimeout(timer)
+    const code = await exitWithin(server, 45_000)
     assert.strictEqual(code, 1, server.output())
     assert.match(server.output(), /Zoo API could not start: cannot reach Redis \(REDIS_URL\): .*ECONNREFUSED/)
     assert.notInclude(server.output(), "    at ", "no stack trace")

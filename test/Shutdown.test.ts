@@ -29,7 +29,11 @@ describe.skipIf(skipPostgres)("SIGTERM (PostgreSQL)", () => {
     const exited = server.kill("SIGTERM")
     await new Promise((resolve) => setTimeout(resolve, 300))
     assert.isFalse(server.hasExited(), "the process waits for the request in flight")
-    const refused = await request(`${server.url}/healthz`, { timeoutMs: 2_000 }).then(() => "answered", () => "refused")
+    // A connection error is a refusal; a timeout is not (a draining server that accepts and never answers would hang clients).
+    const refused = await request(`${server.url}/healthz`, { timeoutMs: 2_000 }).then(
+      () => "answered",
+      (error: unknown) => (error instanceof Error && error.name === "TimeoutError" ? "timed out" : "refused")
+    )
     assert.strictEqual(refused, "refused", "no new connections while draining")
     await lock.release()
     const response = await inFlight

@@ -5,16 +5,18 @@
 import { spawn } from "node:child_process"
 import * as Path from "node:path"
 import { assert, describe, it } from "vitest"
+import { serviceFree } from "../scripts/lib/Environment.ts"
 
 const projectDir = Path.resolve(import.meta.dirname, "..")
 
 /** Runs `src/main.ts` with exactly the service settings in `env`; resolves when it exits (bounded). */
 const start = (env: Record<string, string>) =>
   new Promise<{ readonly code: number | null; readonly output: string }>((resolve, reject) => {
-    const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !/^(DATABASE_|DATA_DIR$|PORT$|HOST$|NODE_ENV$|LOG_LEVEL$)/.test(name))
-    )
-    const child = spawn(process.execPath, ["src/main.ts"], { cwd: projectDir, env: { ...inherited, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, ["src/main.ts"], {
+      cwd: projectDir,
+      env: { ...serviceFree(process.env), ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let output = ""
     child.stdout.on("data", (chunk) => (output += chunk))
     child.stderr.on("data", (chunk) => (output += chunk))

@@ -1,18 +1,27 @@
 /**
- * PostgreSQL for the scripts that load the service (`bench.ts`, `soak.ts`):
+ * PostgreSQL for whoever starts the service against a database of its own
+ * (`bench.ts`, `soak.ts`, and the tests through `test/support/PostgresSchemas.ts`):
  * one schema per run, so a run starts empty and leaves nothing behind.
  */
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted } from "effect"
 
-/** One statement as the database owner (bounded: 30 s). */
-export const adminQuery = (url: string, text: string) =>
+/** One connection to `url` as given, for administration. */
+export const adminClient = (url: string) =>
+  PgClient.layer({ url: Redacted.make(url), maxConnections: 1, connectTimeout: "5 seconds", applicationName: "zoo-api-scripts" })
+
+/** One statement as the database owner, on a connection of its own (bounded: 30 s). */
+export const adminQuery = <A extends object = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: ReadonlyArray<unknown> = []
+): Promise<ReadonlyArray<A>> =>
   Effect.runPromise(
     Effect.gen(function*() {
       const sql = yield* PgClient.PgClient
-      return yield* sql.unsafe(text)
+      return yield* sql.unsafe<A>(text, params)
     }).pipe(
-      Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1, connectTimeout: "5 seconds", applicationName: "zoo-api-scripts" })),
+      Effect.provide(adminClient(url)),
       Effect.timeout("30 seconds")
     )
   )

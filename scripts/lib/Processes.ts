@@ -8,6 +8,7 @@ import { execFileSync, spawn, type ChildProcess, type StdioNull } from "node:chi
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Path from "node:path"
+import { serviceFree } from "./Environment.ts"
 
 const projectDir = Path.resolve(import.meta.dirname, "../..")
 
@@ -36,19 +37,6 @@ export interface Server {
   readonly child: ChildProcess
   readonly startupMs: number
 }
-
-/**
- * The environment without the service's own settings: a started server gets
- * only the ones its caller gives (an inherited DATABASE_URL would turn a
- * PGlite run into a PostgreSQL one, a RATE_LIMIT would refuse the load).
- */
-export const serviceFree = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
-  Object.fromEntries(
-    Object.entries(env).filter(([name]) =>
-      !/^(DATABASE_|DATA_DIR$|STORAGE$|PORT$|HOST$|API_KEYS$|AUTH_|RATE_LIMIT$|REDIS_URL$|BODY_LIMIT$|CORS_ORIGINS$|METRICS_TOKEN$|OTEL_|NODE_ENV$|LOG_LEVEL$)/
-        .test(name)
-    )
-  )
 
 /**
  * Spawns `node <args>` on core 0 and waits (at most 60 s, less if it exits) until
@@ -96,8 +84,13 @@ export const memory = (pid: number) => {
 /** The node pid behind `taskset` (it execs, so it is the same pid). */
 export const pidOf = (server: Server) => server.child.pid!
 
+/** Whether the process still runs: one that exited (or crashed) has nothing left to stop. */
+export const isRunning = (server: Server) => server.child.exitCode === null && server.child.signalCode === null
+
+/** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone (at once if it already is). */
 export const stop = (server: Server) =>
   new Promise<void>((resolve) => {
+    if (!isRunning(server)) return resolve()
     server.child.once("exit", () => resolve())
     server.child.kill("SIGTERM")
     setTimeout(() => server.child.kill("SIGKILL"), 5_000).unref()

@@ -20,6 +20,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey
 } from "jose"
+import * as Tracing from "../Tracing.ts"
 import { TokenKeysUnavailable, Unauthorized } from "./WriteAccess.ts"
 
 /** Where the signing keys come from. */
@@ -94,7 +95,6 @@ export class AccessTokens extends Context.Service<AccessTokens, {
 }>()("zoo-api/Auth/AccessTokens") {
   static readonly layer = (settings: TokenSettings) =>
     Layer.effect(AccessTokens, Effect.gen(function*() {
-      const millis = (duration: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(duration))
       let keys: JWTVerifyGetKey
       if (settings.jwks._tag === "Local") {
         keys = createLocalJWKSet(settings.jwks.keys)
@@ -102,9 +102,9 @@ export class AccessTokens extends Context.Service<AccessTokens, {
         const url = settings.jwks.url
         // jose's own defaults, written out: they are what key rotation looks like from outside (README, Security).
         const remote = createRemoteJWKSet(url, {
-          cooldownDuration: millis(settings.refetchCooldown ?? "30 seconds"),
-          cacheMaxAge: millis(settings.cacheMaxAge ?? "10 minutes"),
-          timeoutDuration: millis(settings.fetchTimeout ?? "5 seconds")
+          cooldownDuration: Duration.toMillis(settings.refetchCooldown ?? "30 seconds"),
+          cacheMaxAge: Duration.toMillis(settings.cacheMaxAge ?? "10 minutes"),
+          timeoutDuration: Duration.toMillis(settings.fetchTimeout ?? "5 seconds")
         })
         keys = remote
         // Fetched in the background: the first token does not wait for it, and a provider that is
@@ -123,8 +123,9 @@ export class AccessTokens extends Context.Service<AccessTokens, {
         // A token without an expiry would be valid forever.
         requiredClaims: ["exp"]
       }
+      const traced = yield* Tracing.tracedFunction
       return AccessTokens.of({
-        verify: Effect.fn("AccessTokens.verify")(function*(token) {
+        verify: traced("AccessTokens.verify")(function*(token) {
           const { payload } = yield* Effect.tryPromise({
             try: () => jwtVerify(Redacted.value(token), keys, options),
             catch: rejection

@@ -12,6 +12,7 @@
 import { Context, Effect, Layer, Redacted } from "effect"
 import { Digest } from "effect/crypto"
 import { InvalidConfiguration } from "../Config.ts"
+import * as Tracing from "../Tracing.ts"
 
 const digestPrefix = "sha256:"
 const hexDigest = /^[0-9a-f]{64}$/i
@@ -56,8 +57,9 @@ export class ApiKeys extends Context.Service<ApiKeys, {
       const digest = yield* Digest.Digest
       const sha256 = (text: string) => digest.digest(Digest.sha256, encoder.encode(text))
       const digests = yield* Effect.forEach(entries, (entry) => digestOf(sha256, Redacted.value(entry)))
+      const traced = yield* Tracing.tracedFunction
       return ApiKeys.of({
-        verify: Effect.fn("ApiKeys.verify")(function*(key) {
+        verify: traced("ApiKeys.verify")(function*(key) {
           const candidate = yield* sha256(Redacted.value(key))
           // Every stored digest is compared, with no early exit: the time taken does not depend on which one matches.
           let found = false

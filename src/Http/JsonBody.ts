@@ -15,14 +15,14 @@ type Project = (value: any) => unknown
 
 const identity: Project = (value) => value
 
+const refuse = (ast: SchemaAST.AST, why: string) => new Error(`JsonBody: ${String(ast)} ${why}; encode it with its schema`)
+
 /**
  * The projection of a value onto what `ast` declares: objects keep their
  * declared keys in declaration order (nothing undeclared leaks), arrays are
  * projected element-wise, primitives are themselves. Throws, when the encoder
  * is made (at startup), for what a projection cannot encode.
  */
-const refuse = (ast: SchemaAST.AST, why: string) => new Error(`JsonBody: ${String(ast)} ${why}; encode it with its schema`)
-
 const compile = (ast: SchemaAST.AST): Project => {
   if (ast.encoding !== undefined) throw refuse(ast, "has a transformation")
   switch (ast._tag) {

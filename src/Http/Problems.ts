@@ -4,8 +4,8 @@
  * details, including the ones the router and the platform produce by
  * themselves: an unknown path (404), a known path with a method it does not
  * serve (405 + `Allow`), a body the platform refused (413, 415) and defects
- * (500, logged, no detail). Optional stages (CORS, rate limit, body limit)
- * plug in front of the app.
+ * (500, logged, no detail). Stages plug in front of the app: the body limit
+ * and the UTF-8 check of JSON bodies always, CORS and the rate limit when set.
  */
 import { Cause, Effect, type Types } from "effect"
 import {
@@ -26,8 +26,8 @@ import * as Metrics from "./Metrics.ts"
 export interface KnownRoute {
   readonly route: string
   readonly allow: string
-  /** `METHOD media/type` of every JSON body an endpoint here decodes, e.g. `PATCH application/merge-patch+json`. */
-  readonly jsonBodies: ReadonlySet<string>
+  /** The media types of the JSON bodies an endpoint here decodes, by method: `PATCH` → `application/merge-patch+json`. */
+  readonly jsonBodies: ReadonlyMap<string, ReadonlySet<string>>
 }
 
 /** A `Content-Type` as the API matches it: lower case, without parameters. */
@@ -42,7 +42,7 @@ export const makeRouteIndex = <Id extends string, Groups extends HttpApiGroup.Co
   extra: ReadonlyArray<readonly [HttpMethod.HttpMethod, `/${string}`]> = []
 ) => {
   const methodsByPath = new Map<string, Set<string>>()
-  const jsonBodiesByPath = new Map<string, Set<string>>()
+  const jsonBodiesByPath = new Map<string, Map<string, Set<string>>>()
   const add = (method: string, path: string) => {
     const methods = methodsByPath.get(path) ?? new Set()
     methods.add(method)
@@ -52,9 +52,11 @@ export const makeRouteIndex = <Id extends string, Groups extends HttpApiGroup.Co
     onGroup: () => {},
     onEndpoint: ({ endpoint }) => {
       add(endpoint.method, endpoint.path)
-      const bodies = jsonBodiesByPath.get(endpoint.path) ?? new Set()
+      const bodies = jsonBodiesByPath.get(endpoint.path) ?? new Map<string, Set<string>>()
       endpoint.payload.forEach(({ encoding }, contentType) => {
-        if (encoding._tag === "Json") bodies.add(`${endpoint.method} ${mediaTypeOf(contentType)}`)
+        if (encoding._tag !== "Json") return
+        const types = bodies.get(endpoint.method) ?? new Set()
+        bodies.set(endpoint.method, types.add(mediaTypeOf(contentType)))
       })
       jsonBodiesByPath.set(endpoint.path, bodies)
     }
@@ -68,7 +70,7 @@ export const makeRouteIndex = <Id extends string, Groups extends HttpApiGroup.Co
     if (methods.has("GET")) methods.add("HEAD")
     methods.add("OPTIONS")
     const allow = [...methods].sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(", ")
-    router.on("GET", path as `/${string}`, { route: path, allow, jsonBodies: jsonBodiesByPath.get(path) ?? new Set() })
+    router.on("GET", path as `/${string}`, { route: path, allow, jsonBodies: jsonBodiesByPath.get(path) ?? new Map() })
   }
   /** The route of a request path, or `undefined` for an unknown path. */
   return (path: string): KnownRoute | undefined => router.find("GET", path)?.handler
@@ -127,10 +129,9 @@ const jsonRanges = new Set(["*/*", "application/*", "application/json", "applica
  * or any range that covers JSON with a non-zero quality, is fine.
  */
 export const excludesJson = (accept: string | undefined): boolean => {
-  if (accept === undefined || accept.includes("json") || accept.includes("*/*")) {
-    // Fast path; a `q=0` on a JSON range still has to be read below.
-    if (accept === undefined || !accept.includes("q=0")) return false
-  }
+  if (accept === undefined) return false
+  // Fast path; a `q=0` on a JSON range still has to be read below.
+  if ((accept.includes("json") || accept.includes("*/*")) && !accept.includes("q=0")) return false
   return !accept.split(",").some((part) => {
     const [range, ...parameters] = part.split(";").map((piece) => piece.trim().toLowerCase())
     const quality = parameters.find((parameter) => parameter.startsWith("q="))
@@ -210,13 +211,13 @@ export type PathHeaders = (
  * 404/405 for the router's misses, a problem for every error, the
  * `pathHeaders`, and one JSON access line. `routeOf` comes from
  * {@link makeRouteIndex}, built once; so are the stages, and a stage that is
- * off is absent, not skipped per request. A request crosses one `flatMap`
- * here, whatever it needs: this runs for every request, so it stays lean.
+ * off is absent, not skipped per request: this runs for every request, so it
+ * stays lean.
  */
 export const edgeMiddleware = (
   routeOf: (path: string) => KnownRoute | undefined,
-  stages: ReadonlyArray<Stage> = [],
-  pathHeaders: PathHeaders = () => undefined
+  stages: ReadonlyArray<Stage>,
+  pathHeaders: PathHeaders
 ) => {
   const routeNotFound = (request: HttpServerRequest.HttpServerRequest, path: string, known: KnownRoute | undefined) => {
     if (known === undefined) {

@@ -6,11 +6,11 @@
 import { Effect, Option, Schema } from "effect"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiError, HttpApiSchema } from "effect/http-api"
-import { type Capabilities, defaultPageSize, maxPageSize } from "../Shared/ResourceApi.ts"
+import { type Capabilities, defaultPageSize } from "../Shared/ResourceApi.ts"
 import { etagOf, httpDate, ifMatchVersions, noneMatchHit } from "../Shared/Http.ts"
 import { type CursorPayload, decodeCursor, encodeCursor, type Filters, parseSort } from "../Shared/Listing.ts"
 import type { ListRequest, Page, ResourceRepository, Stored } from "../Shared/Repository.ts"
-import { type ApiVersion, type Listable, listBody, listBodySchema, versionPath } from "../Shared/Versions.ts"
+import { type ApiVersion, type Listable, listBody, listBodySchema, maxPageSize, versionPath } from "../Shared/Versions.ts"
 import { jsonResponse, makeJsonEncoder } from "./JsonBody.ts"
 
 const collectionAllow = "GET, HEAD, POST, OPTIONS"

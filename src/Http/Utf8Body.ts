@@ -12,8 +12,8 @@ import { mediaTypeOf, type Stage } from "./Problems.ts"
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
 
-/** Whether `bytes` are UTF-8, every byte of them. */
-export const isUtf8 = (bytes: ArrayBuffer | Uint8Array) => {
+/** Whether `bytes` are UTF-8, every byte of them (Web standards only, no `node:buffer`: the app runs on Deno and Bun). */
+const isUtf8 = (bytes: ArrayBuffer) => {
   try {
     strictUtf8.decode(bytes)
     return true
@@ -36,8 +36,8 @@ export const stage = (limit: ByteSize.ByteSize): Effect.Effect<Stage> => Effect.
   ),
   (refused): Stage => (request, route, next) => {
     // Only a body the endpoint would decode as JSON (no type at all is read as JSON); any other is its 415.
-    const mediaType = mediaTypeOf(request.headers["content-type"] ?? "application/json")
-    if (route === undefined || !route.jsonBodies.has(`${request.method} ${mediaType}`)) return next
+    const jsonTypes = route?.jsonBodies.get(request.method)
+    if (jsonTypes === undefined || !jsonTypes.has(mediaTypeOf(request.headers["content-type"] ?? "application/json"))) return next
     return Effect.matchEffect(Effect.provideService(request.arrayBuffer, HttpServerRequest.MaxBodySize, limit), {
       // A body that cannot be read (over the limit, cut off) is the platform's to answer, as before.
       onFailure: () => next,

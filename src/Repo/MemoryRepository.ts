@@ -7,7 +7,6 @@
  */
 import { Clock, Effect, Result } from "effect"
 import { PreconditionFailed } from "../Errors.ts"
-import { etagOf } from "../Shared/Http.ts"
 import { collectionsRead, type Filters } from "../Shared/Listing.ts"
 import { applyMergePatch } from "../Shared/MergePatch.ts"
 import type { ExpectedVersions, LinkRepository, ListRequest, ResourceRepository, Stored } from "../Shared/Repository.ts"
@@ -61,6 +60,9 @@ const matches = (database: MemoryDatabaseShape, filters: Filters, values: Readon
 const latest = (timestamps: ReadonlyArray<string | undefined>) =>
   timestamps.reduce<string | undefined>((max, at) => (at !== undefined && (max === undefined || at > max) ? at : max), undefined)
 
+/** The clock's time as stored timestamps are written (RFC 3339, UTC, milliseconds). */
+const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
+
 export const makeMemoryRepository = Effect.fnUntraced(function*<R extends Stored, NotFound, IdTaken, WriteError = never, DeleteError = never>(
   definition: ResourceTable<R, NotFound, IdTaken, WriteError, DeleteError>
 ) {
@@ -70,7 +72,6 @@ export const makeMemoryRepository = Effect.fnUntraced(function*<R extends Stored
   for (const reference of definition.references ?? []) {
     database.addForeignKey({ table: definition.table, column: reference.column, references: reference.table, onDelete: "restrict" })
   }
-  const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
   // Made once per operation, not per call: making a span wrapper captures a stack trace.
   const tracedEffect = yield* Tracing.tracedEffect
   const traced = (name: string) => tracedEffect(`${definition.table}MemoryRepository.${name}`)
@@ -98,14 +99,12 @@ export const makeMemoryRepository = Effect.fnUntraced(function*<R extends Stored
     return row === undefined ? Effect.fail(definition.notFound(id)) : Effect.succeed(row)
   }
 
-  const preconditionFailed = (current: R) =>
-    new PreconditionFailed({ detail: "The resource changed since that ETag", etag: etagOf(current) })
 
   /** The current row, if it exists and `If-Match` accepts its version. */
   const current = (id: string, expected: ExpectedVersions): Result.Result<R, NotFound | PreconditionFailed> => {
     const row = table.rows.get(id)
     if (row === undefined) return Result.fail(definition.notFound(id))
-    return expected === undefined || expected.includes(row.version) ? Result.succeed(row) : Result.fail(preconditionFailed(row))
+    return expected === undefined || expected.includes(row.version) ? Result.succeed(row) : Result.fail(PreconditionFailed.of(row))
   }
 
   /** The unique key a write would duplicate, if any. */
@@ -209,12 +208,12 @@ export const makeMemoryLinks = Effect.fnUntraced(function*<OwnerNotFound, Member
   const whenBothExist = (operation: string, change: (key: string, row: Record<string, string>) => boolean) => {
     const traced = tracedEffect(`${name}MemoryRepository.${operation}`)
     return (ownerId: string, memberId: string) =>
-      Effect.flatMap(Clock.currentTimeMillis, (millis) =>
+      Effect.flatMap(now, (timestamp) =>
       Effect.suspend((): Effect.Effect<void, OwnerNotFound | MemberNotFound> => {
         if (!database.table(owners.table).rows.has(ownerId)) return Effect.fail(owners.notFound(ownerId))
         if (!database.table(members.table).rows.has(memberId)) return Effect.fail(members.notFound(memberId))
         if (change(`${ownerId} ${memberId}`, { [owner]: ownerId, [member]: memberId })) {
-          table.lastModified = new Date(millis).toISOString()
+          table.lastModified = timestamp
         }
         return Effect.void
       })).pipe(traced)

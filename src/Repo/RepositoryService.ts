@@ -3,7 +3,7 @@
  * layer (`layer`, over `SqlClient`) and its in-memory layer (`layerMemory`),
  * both made from one declaration of how the collection is stored.
  */
-import { Context, Layer, type Schema } from "effect"
+import { Context, Layer } from "effect"
 import type { Filters } from "../Shared/Listing.ts"
 import type { LinkRepository, ResourceRepository, Stored } from "../Shared/Repository.ts"
 import { MemoryDatabase } from "./MemoryDatabase.ts"
@@ -16,7 +16,7 @@ export interface Collection<R extends Stored, Create, Patch, NotFound, IdTaken, 
   /** The collection's name, which is its table's. */
   readonly name: string
   readonly filters: Filters
-  readonly Resource: Schema.Codec<R, unknown>
+  readonly Resource: { readonly Type: R }
   readonly Create: { readonly Type: Create }
   readonly Patch: { readonly Type: Patch }
   readonly NotFound: { readonly of: (id: string) => NotFound }
@@ -28,7 +28,7 @@ export interface Collection<R extends Stored, Create, Patch, NotFound, IdTaken, 
 /** How a collection's table stores it, beyond what its definition says: columns and constraints. */
 export type Storage<R extends Stored, WriteError, DeleteError> = Omit<
   ResourceTable<R, unknown, unknown, WriteError, DeleteError>,
-  "table" | "Resource" | "filters" | "notFound" | "idTaken"
+  "table" | "filters" | "notFound" | "idTaken"
 >
 
 /**
@@ -56,7 +56,6 @@ export const RepositoryService = <Self>() =>
   const table: ResourceTable<R, NotFound, IdTaken, WriteError, DeleteError> = {
     ...storage,
     table: collection.name,
-    Resource: collection.Resource,
     filters: collection.filters,
     notFound: collection.NotFound.of,
     idTaken: collection.IdTaken.of

@@ -1,16 +1,14 @@
 /**
  * One SQL implementation of `ResourceRepository` for every collection:
- * parameterised statements through `SqlClient`, rows decoded by the domain
- * schema, keyset pages, and writes whose preconditions (`If-Match`) and
+ * parameterised statements through `SqlClient`, rows returned as stored
+ * (NULLs left out), keyset pages, and writes whose preconditions (`If-Match`) and
  * conflicts (unique keys, references) the database decides atomically.
  */
-import type { Schema } from "effect";
 import { Context, Duration, Effect, Exit, Metric } from "effect"
 import { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
 import type { Fragment } from "effect/sql/Statement"
 import { DatabaseUnavailable, PreconditionFailed } from "../Errors.ts"
-import { etagOf } from "../Shared/Http.ts"
 import { collectionsRead, type Filters } from "../Shared/Listing.ts"
 import type { ExpectedVersions, LinkRepository, ListRequest, ResourceRepository, Stored } from "../Shared/Repository.ts"
 import { capitalize } from "../Shared/Text.ts"
@@ -30,7 +28,7 @@ import {
 const isoTimestamp = (expression: string, alias = expression) =>
   `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${alias}`
 
-/** A NULL column is an absent optional field: drop it before decoding. */
+/** A NULL column is an absent optional field: left out of the resource. */
 const withoutNulls = (row: Record<string, unknown>): Record<string, unknown> => {
   const result: Record<string, unknown> = {}
   for (const key in row) {
@@ -56,15 +54,14 @@ const constraintOf = (error: SqlError): string => {
  * (a constraint `on` does not know included) into a defect (500): a bug, not
  * a client error.
  */
-export const mapSqlError = <E = never>(on: {
+const mapSqlError = <E = never>(on: {
   /** A unique constraint refused the write; `undefined` for one the caller did not expect. */
   readonly unique?: ((constraint: string) => E | undefined) | undefined
   /** Another constraint (a foreign key, a check) refused it; `undefined` for one the caller did not expect. */
   readonly constraint?: ((constraint: string) => E | undefined) | undefined
 } = {}) =>
-<A, R>(effect: Effect.Effect<A, SqlError | Schema.SchemaError, R>): Effect.Effect<A, E | DatabaseUnavailable, R> =>
+<A, R>(effect: Effect.Effect<A, SqlError, R>): Effect.Effect<A, E | DatabaseUnavailable, R> =>
   withDeadline(Effect.catch(effect, (error): Effect.Effect<never, E | DatabaseUnavailable> => {
-    if (error._tag === "SchemaError") return Effect.die(error)
     switch (error.reason._tag) {
       case "UniqueViolation":
       case "ConstraintError": {
@@ -283,7 +280,7 @@ export const makeSqlRepository = Effect.fnUntraced(function*<R extends Stored, N
       (rows): Effect.Effect<never, NotFound | PreconditionFailed> =>
         rows.length === 0
           ? Effect.fail(definition.notFound(id))
-          : Effect.fail(new PreconditionFailed({ detail: "The resource changed since that ETag", etag: etagOf(rows[0]!) }))
+          : Effect.fail(PreconditionFailed.of(rows[0]!))
     )
 
   const versionCondition = (expected: ExpectedVersions) =>
@@ -320,7 +317,7 @@ export const makeSqlRepository = Effect.fnUntraced(function*<R extends Stored, N
       if (Object.keys(patch).length === 0) {
         const current = yield* findById(id)
         if (expected !== undefined && !expected.includes(current.version)) {
-          return yield* Effect.fail(new PreconditionFailed({ detail: "The resource changed since that ETag", etag: etagOf(current) }))
+          return yield* Effect.fail(PreconditionFailed.of(current))
         }
         return current
       }

@@ -4,7 +4,6 @@
  * made, and the in-memory one, which mirrors that schema's keys and
  * references.
  */
-import type { Schema } from "effect"
 import type { Filters, LinkTable } from "../Shared/Listing.ts"
 import type { Stored } from "../Shared/Repository.ts"
 
@@ -40,8 +39,6 @@ export interface Reference<WriteError> {
 export interface ResourceTable<R extends Stored, NotFound, IdTaken, WriteError = never, DeleteError = never> {
   /** Table name; also the collection's key in `collection_changes`. */
   readonly table: string
-  /** Decodes a stored row (absent optional fields left out) into the resource. */
-  readonly Resource: Schema.Codec<R, unknown>
   /** The writable columns, named like the body's fields; an optional one left out is NULL. */
   readonly columns: ReadonlyArray<string>
   /** Writable `date` columns, read back as `YYYY-MM-DD`. */

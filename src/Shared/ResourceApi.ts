@@ -9,6 +9,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/ht
 import { RequiredScope, WriteAccess, writeScope } from "../Auth/WriteAccess.ts"
 import { DatabaseUnavailable, PreconditionFailed } from "../Errors.ts"
 import { IntBetween } from "./Fields.ts"
+import { article, capitalize } from "./Text.ts"
 import {
   type ApiVersion,
   type Listable,
@@ -22,7 +23,8 @@ import {
 } from "./Versions.ts"
 
 export const defaultPageSize = 20
-export { maxPageSize }
+
+const limitDescription = `Page size, 1 to ${maxPageSize} (default ${defaultPageSize})`
 
 const ETag = Schema.String.annotate({ description: "Strong entity tag of this version of the resource", examples: ["\"1\""] })
 const LastModified = Schema.String.annotate({
@@ -35,13 +37,13 @@ const Allow = Schema.String.annotate({ description: "The methods this path suppo
  * The longest cursor we make: base64url of its JSON (a sort value and the
  * filters, each bounded) stays well under this; longer is not ours.
  */
-export const maxCursorLength = 4096
+const maxCursorLength = 4096
 
 /** The page controls every list takes. */
 export const pageQuery = <const Sort extends ReadonlyArray<string>>(sortFields: Sort) => ({
   limit: Schema.optionalKey(
     IntBetween(1, maxPageSize).annotate({
-      description: `Page size, 1 to ${maxPageSize} (default ${defaultPageSize})`,
+      description: limitDescription,
       examples: [defaultPageSize]
     })
   ),
@@ -74,7 +76,7 @@ export const documentPageQuery = (spec: Record<string, any>): Record<string, any
           minimum: 1,
           maximum: maxPageSize,
           default: defaultPageSize,
-          description: `Page size, 1 to ${maxPageSize} (default ${defaultPageSize})`
+          description: limitDescription
         }
       }
     }
@@ -257,6 +259,3 @@ export const makeResourceGroup = <
     .annotateEndpointsMerge(versionAnnotations(version))
     .annotateMerge(OpenApi.annotations({ title: versionedTitle(capitalize(contract.name), version), description: contract.description }))
 }
-
-const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`)
-const capitalize = (word: string) => word.charAt(0).toUpperCase() + word.slice(1)

@@ -352,7 +352,7 @@ export const invalidBody = (collection: FuzzCollection, mode: BodyMode, refs: Re
   const excess = fc.record({
     kind: fc.constant("excess" as const),
     // In a patch, `id` is not a field either.
-    key: excessKey.filter((key) => !(key in fields)),
+    key: excessKey.filter((key) => !Object.hasOwn(fields, key)),
     value: fc.oneof(fc.jsonValue({ maxDepth: 2 }).map(json), wrongType)
   })
   const change = mode === "create" && required.length > 0 ? fc.oneof(wrong, missing, excess) : fc.oneof(wrong, excess)

@@ -5,43 +5,17 @@
  * URL's `options` parameter in the startup packet, as libpq does).
  */
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Redacted } from "effect"
+import { Effect } from "effect"
+import { adminClient, adminQuery as adminQueryAt, urlForSchema } from "../../scripts/lib/Postgres.ts"
 import { testDatabaseUrl } from "./Databases.ts"
 
-/** One connection to `TEST_DATABASE_URL` as given (no schema). */
-const adminClient = () =>
-  PgClient.layer({
-    url: Redacted.make(testDatabaseUrl!),
-    maxConnections: 1,
-    connectTimeout: "5 seconds",
-    applicationName: "zoo-api-tests"
-  })
-
 /** Runs one statement as the test database's admin, on a connection of its own. */
-export const adminQuery = <A extends object = Record<string, unknown>>(
-  text: string,
-  params: ReadonlyArray<unknown> = []
-): Promise<ReadonlyArray<A>> =>
-  Effect.runPromise(
-    Effect.gen(function*() {
-      const sql = yield* PgClient.PgClient
-      return yield* sql.unsafe<A>(text, params)
-    }).pipe(
-      Effect.provide(adminClient()),
-      Effect.timeout("30 seconds")
-    )
-  )
+export const adminQuery = <A extends object = Record<string, unknown>>(text: string, params: ReadonlyArray<unknown> = []) =>
+  adminQueryAt<A>(testDatabaseUrl!, text, params)
 
 /** `TEST_DATABASE_URL` confined to `schema`, optionally reached through another port on 127.0.0.1. */
-export const schemaUrl = (schema: string, options: { readonly port?: number } = {}): string => {
-  const url = new URL(testDatabaseUrl!)
-  if (options.port !== undefined) {
-    url.hostname = "127.0.0.1"
-    url.port = String(options.port)
-  }
-  url.searchParams.set("options", `-c search_path=${schema}`)
-  return url.toString()
-}
+export const schemaUrl = (schema: string, options: { readonly port?: number } = {}): string =>
+  urlForSchema(testDatabaseUrl!, schema)(options.port)
 
 /** Creates a fresh, empty schema; {@link dropSchema} removes it with everything in it. */
 export const createSchema = async (label: string): Promise<string> => {
@@ -71,7 +45,7 @@ export const holdLock = async (lockStatement: string, maxHoldMs = 60_000): Promi
         yield* Effect.promise(() => released)
       }))
     }).pipe(
-      Effect.provide(adminClient()),
+      Effect.provide(adminClient(testDatabaseUrl!)),
       Effect.timeoutOption(maxHoldMs)
     )
   )

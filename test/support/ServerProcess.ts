@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import * as Http from "node:http"
 import * as Net from "node:net"
 import * as Path from "node:path"
+import { serviceFree } from "../../scripts/lib/Environment.ts"
 import { testApiKey, withTestKey } from "./Credentials.ts"
 import { fetchText } from "./Fetch.ts"
 
@@ -63,13 +64,9 @@ export const freePort = (): Promise<number> =>
  * sets `API_KEYS` (`""`: none, as with nothing configured).
  */
 export const spawnServer = (env: Record<string, string>, port: number, main: string = mainPath): ServerProcess => {
-  const inherited = { ...process.env }
-  for (const name of Object.keys(inherited)) {
-    if (/^(DATABASE_|DATA_DIR$|PORT$|HOST$|API_KEYS$|AUTH_|RATE_LIMIT$|REDIS_URL$|BODY_LIMIT$|CORS_ORIGINS$)/.test(name)) delete inherited[name]
-  }
   const child = spawn(process.execPath, [main], {
     cwd: projectDir,
-    env: { ...inherited, API_KEYS: testApiKey, ...env, PORT: String(port), HOST: "127.0.0.1" },
+    env: { ...serviceFree(process.env), API_KEYS: testApiKey, ...env, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"]
   })
   live.add(child)
@@ -186,6 +183,21 @@ export const startServer = async (
       throw error
     }
   }
+}
+
+/**
+ * Resolves with the exit code, or fails after `ms` (stopping the process): a
+ * process that should exit by itself must not hang the test.
+ */
+export const exitWithin = (server: ServerProcess, ms: number): Promise<number | null> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void server.stop(1_000)
+      reject(new Error(`still running after ${ms} ms; output:\n${server.output()}`))
+    }, ms)
+  })
+  return Promise.race([server.exited, timeout]).finally(() => clearTimeout(timer))
 }
 
 /** {@link fetchText}; writes without credentials of their own carry the test key. */
