@@ -125,6 +125,25 @@ export const migrations = Migrator.fromRecord({
     yield* sql`
       CREATE TRIGGER zookeeper_animals_changed AFTER INSERT OR UPDATE OR DELETE ON zookeeper_animals
       FOR EACH ROW EXECUTE FUNCTION zoo_collection_changed()`
+  }),
+  "0004_one_creation_time": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // Each column's clock_timestamp() default is read separately, so a new row
+    // could show an updated_at a millisecond after its created_at: the second
+    // is now copied from the first.
+    yield* sql`
+      CREATE FUNCTION zoo_stamp_new_row() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.updated_at := NEW.created_at;
+        NEW.version := 1;
+        RETURN NEW;
+      END
+      $$`
+    for (const table of ["animals", "habitats", "zookeepers"]) {
+      yield* sql`
+        CREATE TRIGGER ${sql(`${table}_stamp`)} BEFORE INSERT ON ${sql(table)}
+        FOR EACH ROW EXECUTE FUNCTION zoo_stamp_new_row()`
+    }
   })
 })
 
