@@ -224,6 +224,21 @@ const writeTarget = (collection: FuzzCollection, refs: Refs) =>
 const jsonTypes = (method: string) =>
   method === "PATCH" ? ["application/json", "application/merge-patch+json"] : ["application/json"]
 
+/** A JSON write: a collection's write target, `payload` made for it, and a JSON media type the write takes. */
+const jsonWrite = <A>(
+  refs: Refs,
+  payload: (collection: FuzzCollection, target: { readonly method: string; readonly path: string }) => fc.Arbitrary<A>
+) =>
+  anyCollection.chain((collection) =>
+    writeTarget(collection, refs).chain((target) =>
+      fc.record({
+        target: fc.constant(target),
+        payload: payload(collection, target),
+        contentType: fc.constantFrom(...jsonTypes(target.method))
+      })
+    )
+  )
+
 /** The media type of a `Content-Type`, as the server reads it (lower case, no parameters); absent means JSON. */
 const mediaType = (header: string | undefined) =>
   header === undefined ? "application/json" : header.toLowerCase().trim().split(";", 1)[0]!.trim()
@@ -334,16 +349,8 @@ const properties = (it: It) => {
     { defaultRuns: 60, msPerRun: 100 },
     (url, refs) =>
       fc.asyncProperty(
-        anyCollection.chain((collection) =>
-          writeTarget(collection, refs).chain((target) =>
-            fc.record({
-              target: fc.constant(target),
-              body: invalidBody(collection, target.method === "PATCH" ? "patch" : "create", refs),
-              contentType: fc.constantFrom(...jsonTypes(target.method))
-            })
-          )
-        ),
-        async ({ body, contentType, target }) => {
+        jsonWrite(refs, (collection, target) => invalidBody(collection, target.method === "PATCH" ? "patch" : "create", refs)),
+        async ({ contentType, payload: body, target }) => {
           const response = await call(url, target.path, { method: target.method, headers: { "content-type": contentType }, body: body.text })
           const about = describeRequest(target.method, target.path, body.text)
           assertWellFormed(target.method, response, about)
@@ -365,16 +372,8 @@ const properties = (it: It) => {
     { defaultRuns: 25, msPerRun: 150 },
     (url, refs) =>
       fc.asyncProperty(
-        anyCollection.chain((collection) =>
-          writeTarget(collection, refs).chain((target) =>
-            fc.record({
-              target: fc.constant(target),
-              text: hostileDocument(collection, refs),
-              contentType: fc.constantFrom(...jsonTypes(target.method))
-            })
-          )
-        ),
-        async ({ contentType, target, text }) => {
+        jsonWrite(refs, (collection) => hostileDocument(collection, refs)),
+        async ({ contentType, payload: text, target }) => {
           const response = await call(url, target.path, { method: target.method, headers: { "content-type": contentType }, body: text })
           const about = describeRequest(target.method, target.path, text)
           assertWellFormed(target.method, response, about)
