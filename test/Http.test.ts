@@ -4,7 +4,7 @@
  * what `npm start` runs.
  */
 import { assert, describe, expect, layer } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Cause, Effect, Layer, Logger, References } from "effect"
 import { MemoryRepositories } from "../src/Http/App.ts"
 import { AnimalsRepository } from "../src/Animals/AnimalsRepository.ts"
 import { jsonBody, request, TestServer } from "./support/TestServer.ts"
@@ -299,20 +299,36 @@ const BrokenRepository = Layer.succeed(AnimalsRepository, AnimalsRepository.of({
   remove: () => Effect.die("boom")
 }))
 
-layer(TestServer(Layer.merge(MemoryRepositories, BrokenRepository)), { excludeTestServices: true })("HTTP: defects", (it) => {
-  it.effect("a defect is a 500 problem that says nothing about its cause", () =>
-    Effect.gen(function*() {
-      const response = yield* request("/v1/animals")
-      assert.strictEqual(response.status, 500)
-      assert.strictEqual(response.headers.get("content-type"), problemJson)
-      // Nothing but the status and what ties it to the request (the log line with the cause has the same id).
-      expect(response.json()).toEqual({
-        type: "about:blank",
-        title: "Internal Server Error",
-        status: 500,
-        request_id: response.headers.get("x-request-id"),
-        instance: "/v1/animals"
-      })
-      assert.notInclude(response.text, "hunter2")
-    }))
-})
+/** What the server logged: kept here, so the fixture's fake secret never reaches the test output. */
+const logged: Array<{ readonly level: string; readonly requestId: unknown; readonly cause: string }> = []
+const capturedLogs = Logger.layer([
+  Logger.make((options) => {
+    const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
+    logged.push({ level: options.logLevel, requestId: annotations.request_id, cause: Cause.pretty(options.cause) })
+  })
+])
+
+layer(TestServer(Layer.merge(MemoryRepositories, BrokenRepository)).pipe(Layer.provide(capturedLogs)), { excludeTestServices: true })(
+  "HTTP: defects",
+  (it) => {
+    it.effect("a defect is a 500 problem that says nothing about its cause; the log line has the cause and the request id", () =>
+      Effect.gen(function*() {
+        const response = yield* request("/v1/animals")
+        assert.strictEqual(response.status, 500)
+        assert.strictEqual(response.headers.get("content-type"), problemJson)
+        // Nothing but the status and what ties it to the request (the log line with the cause has the same id).
+        expect(response.json()).toEqual({
+          type: "about:blank",
+          title: "Internal Server Error",
+          status: 500,
+          request_id: response.headers.get("x-request-id"),
+          instance: "/v1/animals"
+        })
+        assert.notInclude(response.text, "hunter2")
+        const line = logged.find((entry) => entry.requestId === response.headers.get("x-request-id"))
+        assert.isDefined(line, JSON.stringify(logged.map((entry) => entry.level)))
+        assert.strictEqual(line!.level, "Error")
+        assert.include(line!.cause, "secret connection string")
+      }))
+  }
+)

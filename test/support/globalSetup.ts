@@ -18,6 +18,10 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
+  // Said once per run, as the Chromium and Redis skips are (under CI, test/support/Databases.ts refuses to skip).
+  if (process.env.TEST_DATABASE_URL === undefined && !process.env.CI) {
+    console.error("PostgreSQL tests skipped: TEST_DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test)")
+  }
   const root = Fs.mkdtempSync(Path.join(Os.tmpdir(), "zoo-api-test-"))
   const templateDir = Path.join(root, "template")
   // Build (which migrates), then close: PGlite writes everything to the directory.
