@@ -274,7 +274,7 @@ const forgeCursor = (collection: FuzzCollection, fixed: string | undefined, para
   for (const [name, filter] of Object.entries(collection.filters)) {
     const values = params.filter((p) => p.name === name && !p.raw).map((p) => p.value)
     if (name === fixed || values.length === 0) continue
-    filters[name] = filter.kind === "in" ? values : values.at(-1)
+    filters[name] = filter.maxValues !== undefined ? values : values.at(-1)
   }
   const sort = params.filter((p) => p.name === "sort" && !p.raw).at(-1)?.value ?? "created_at"
   return cursorOf({ sort, filters, after: position })
@@ -284,7 +284,7 @@ const forgeCursor = (collection: FuzzCollection, fixed: string | undefined, para
 const acceptable = (collection: FuzzCollection, fixed: string | undefined, params: ReadonlyArray<QueryParam>) =>
   params.every((p) => p.valid) &&
   Object.entries(collection.filters).every(([name, filter]) =>
-    name === fixed || params.filter((p) => p.name === name).length <= (filter.kind === "in" ? filter.maxValues ?? 20 : 1)
+    name === fixed || params.filter((p) => p.name === name).length <= (filter.maxValues ?? 1)
   ) &&
   ["limit", "sort"].every((name) => params.filter((p) => p.name === name).length <= 1) &&
   !params.some((p) => p.name === "cursor")
