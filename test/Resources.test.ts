@@ -53,6 +53,14 @@ const assertBadRequest = (response: Response, paths: ReadonlyArray<ReadonlyArray
   return body
 }
 
+/** A 400 whose errors name exactly these query parameters (a repeatable one with the index of the value). */
+const assertNamesParameters = (response: Response, names: ReadonlyArray<string>) => {
+  const body = assertProblem(response, 400)
+  const paths: Array<Array<unknown>> = body.errors.map((error: { path: Array<unknown> }) => error.path)
+  for (const path of paths) assert.strictEqual(path[0], "query", JSON.stringify(paths))
+  assert.sameMembers([...new Set(paths.map((path) => path[1]))], [...names], JSON.stringify(paths))
+}
+
 /** Rows and links made over HTTP, in one version. */
 const httpSeeder = (version: ApiVersion): Seeder => ({
   create: (collection, body) =>
@@ -242,6 +250,19 @@ const resourceSuite = (collection: Collection, backend: string, version: ApiVers
             }
             assert.strictEqual((yield* request(`${base}?limit=100`)).status, 200)
             assert.strictEqual((yield* request(`${base}?limit=1`)).status, 200)
+          }))
+
+        it.effect("a filter or sort value the list does not take is a 400 problem naming the parameter; a valid one is a 200", () =>
+          Effect.gen(function*() {
+            for (const [name, bad, good] of collection.badQueries) {
+              assertNamesParameters(yield* request(`${base}?${new URLSearchParams({ [name]: bad })}`), [name])
+              const accepted = yield* request(`${base}?${new URLSearchParams({ [name]: good })}`)
+              assert.strictEqual(accepted.status, 200, `${name}=${good}: ${accepted.text.slice(0, 200)}`)
+            }
+            // Two bad values at once: both named.
+            const [[first, firstBad], second] = [collection.badQueries[0]!, collection.badQueries.find(([name]) => name !== collection.badQueries[0]![0])!]
+            const both = new URLSearchParams([[first, firstBad], [second[0], second[1]]])
+            assertNamesParameters(yield* request(`${base}?${both}`), [first, second[0]])
           }))
 
         it.effect("a tampered cursor is a 400 problem, never a 500", () =>

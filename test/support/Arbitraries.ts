@@ -458,14 +458,19 @@ export interface QueryParam {
   readonly name: string
   readonly value: string
   readonly raw?: boolean
-  /** Whether the contract accepts this value for this name alone. */
-  readonly valid: boolean
+  /**
+   * Whether the contract accepts this value for this name alone: `true`,
+   * `false` (a 400 naming it), or `undefined` where either answer is right
+   * (a forged cursor; a name the list does not read, until SPEC §3's 400 for
+   * unknown parameters is in place).
+   */
+  readonly valid: boolean | undefined
 }
 
 export const queryString = (params: ReadonlyArray<QueryParam>) =>
   params.map(({ name, raw, value }) => `${percentEncode(name)}=${raw ? value : percentEncode(value)}`).join("&")
 
-const param = (name: string, value: fc.Arbitrary<string>, valid: boolean) =>
+const param = (name: string, value: fc.Arbitrary<string>, valid: boolean | undefined) =>
   value.map((v): QueryParam => ({ name, value: v, valid }))
 
 const hostileText = fc.oneof(
@@ -476,23 +481,47 @@ const hostileText = fc.oneof(
   fc.constant("")
 )
 
-/** A parameter's value, valid three times in four, so that whole queries are valid often enough to reach the lists. */
+/** Text no value of `values` is (a generated string could, by rare chance, be one). */
+const noneOf = (values: ReadonlyArray<string>, arbitrary: fc.Arbitrary<string>) => arbitrary.filter((value) => !values.includes(value))
+
+/** A value, valid three times in four, so that whole queries are valid often enough to reach the lists. */
 const mostlyValid = (name: string, valid: fc.Arbitrary<string>, invalid: fc.Arbitrary<string>) =>
   fc.oneof({ weight: 3, arbitrary: param(name, valid, true) }, { weight: 1, arbitrary: param(name, invalid, false) })
 
-/** Values of one filter, from its declared type (a future date is a fine bound: filters take any real date). */
+/** `YYYY-MM-DD` in digits: whether it is a real date is the server's to say. */
+const dateShaped = /^\d{4}-\d{2}-\d{2}$/
+
+/** Dates a filter refuses: not real, or not written `YYYY-MM-DD` (a future date is a fine bound). */
+const badFilterDate = fc.oneof(
+  fc.constantFrom("2021-02-30", "2023-02-29", "1900-02-29", "2021-04-31", "2021-13-01", "2021-00-10", "2021-01-00", "0000-01-01"),
+  fc.oneof(badDate, hostileText).filter((value) => !dateShaped.test(value))
+)
+
+/** Names a prefix filter refuses: over 100 code points, a U+0000, a leading U+FEFF, empty. */
+const badName = fc.oneof(
+  text(101, 120),
+  insertInto(text(1, 10), fc.constant("\u0000")),
+  text(1, 10).map((value) => `\ufeff${value}`),
+  fc.constant("")
+)
+
+/** Values of one filter, from its declared type. */
 const filterParam = (name: string, filter: FuzzFilter, refs: Refs): fc.Arbitrary<QueryParam> => {
   switch (filter.type) {
     case "species":
-      return mostlyValid(name, fc.constantFrom(...species), hostileText)
+      return mostlyValid(name, fc.constantFrom(...species), noneOf(species, hostileText))
     case "climate":
-      return mostlyValid(name, fc.constantFrom(...climates), hostileText)
+      return mostlyValid(name, fc.constantFrom(...climates), noneOf(climates, hostileText))
     case "uuid":
       return mostlyValid(name, fc.oneof(uuid, fc.constantFrom(...Object.values(refs).flat())), hostileText)
     case "date":
-      return mostlyValid(name, pastDate, fc.oneof(badDate, hostileText))
-    default:
-      return mostlyValid(name, text(1, 100), hostileText)
+      return mostlyValid(name, fc.oneof(pastDate, fc.constantFrom("9999-12-31", "2999-01-01")), badFilterDate)
+    case "string":
+      return fc.oneof(
+        { weight: 3, arbitrary: mostlyValid(name, text(1, 100), badName) },
+        // Odd text that may or may not be a name (a lone surrogate arrives as U+FFFD): never a 5xx.
+        { weight: 1, arbitrary: param(name, hostileText, undefined) }
+      )
   }
 }
 
@@ -518,6 +547,7 @@ export const cursorPosition = fc.record({
  */
 export const listQuery = (collection: FuzzCollection, refs: Refs) => {
   const sorts = collection.sortFields.flatMap((field) => [field, `-${field}`])
+  const stringFilters = Object.entries(collection.filters).filter(([, filter]) => filter.type === "string").map(([name]) => name)
   const params = fc.oneof(
     mostlyValid(
       "limit",
@@ -527,18 +557,19 @@ export const listQuery = (collection: FuzzCollection, refs: Refs) => {
     mostlyValid(
       "sort",
       fc.constantFrom(...sorts),
-      fc.oneof(fc.constantFrom("-", "--name", "NAME", "name,created_at", "id", "+name", ""), hostileText)
+      noneOf(sorts, fc.oneof(fc.constantFrom("-", "--name", "NAME", "name,created_at", "id", "+name", ""), hostileText))
     ),
     param("cursor", fc.oneof(fc.base64String().map((s) => s.replace(/=/g, "")), fc.string(), fc.constant("a".repeat(5000))), false),
     ...Object.entries(collection.filters).map(([name, filter]) => filterParam(name, filter, refs)),
-    // Names the list does not read: ignored.
+    // Names the list does not read: ignored today, a 400 once SPEC §3's rule for unknown parameters is in place.
     fc.constantFrom("foo", "__proto__", "constructor", "LIMIT", "limit[]", "species[]", "")
-      .map((name): QueryParam => ({ name, value: "x", valid: true })),
+      .map((name): QueryParam => ({ name, value: "x", valid: undefined })),
+    // Junk escapes: never a limit, sort, cursor, date, id or enum value; some decode to fine text ("%25" is "%").
     fc.tuple(fc.constantFrom(...["limit", "sort", "cursor", ...Object.keys(collection.filters)]), percentJunk).map(([name, value]): QueryParam => ({
       name,
       value,
       raw: true,
-      valid: false
+      valid: stringFilters.includes(name) ? undefined : false
     }))
   )
   return fc.record({ params: fc.array(params, { maxLength: 6 }), forgedCursor: fc.option(cursorPosition, { freq: 2, nil: undefined }) })

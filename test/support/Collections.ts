@@ -90,6 +90,8 @@ export interface Collection<Refs = any> {
   readonly matches?: Readonly<Record<string, (value: unknown, row: Row, refs: Refs) => boolean>>
   /** Filter values, each tested inside the scope; together they use every filter and every kind. */
   readonly filterCases: (tag: string, refs: Refs) => ReadonlyArray<Readonly<Record<string, unknown>>>
+  /** Query parameters with a value the list refuses (a 400 naming the parameter), each alone; and a valid value of each. */
+  readonly badQueries: ReadonlyArray<readonly [name: string, bad: string, good: string]>
   /** What OPTIONS must announce, written out by hand. */
   readonly capabilities: {
     readonly filters: ReadonlyArray<{ readonly name: string; readonly type: string; readonly repeatable: boolean }>
@@ -231,6 +233,18 @@ export const animals: Collection<AnimalRefs> = {
     { name: tag.toUpperCase() },
     { name: tag, species: ["tiger", "monkey"], born_before: "2016-01-01" }
   ],
+  badQueries: [
+    ["species", "dragon", "lion"],
+    ["species", "Lion", "lion"],
+    ["born_after", "2021-02-30", "2021-02-28"],
+    ["born_before", "2021-13-01", "2021-12-01"],
+    ["born_before", "yesterday", "2020-01-01"],
+    ["habitat_id", "nope", "0b9d2c4e-7f1a-4e0b-9c1d-2a3b4c5d6e7f"],
+    ["zookeeper_id", "0B9D2C4E-7F1A-4E0B-9C1D-2A3B4C5D6E7F", "0b9d2c4e-7f1a-4e0b-9c1d-2a3b4c5d6e7f"],
+    ["name", "x".repeat(101), "x".repeat(100)],
+    ["sort", "id", "-date_of_birth"],
+    ["sort", "species", "name"]
+  ],
   capabilities: {
     filters: [
       { name: "species", type: "species", repeatable: true },
@@ -273,6 +287,12 @@ export const zookeepers: Collection = {
     { name: swapCase(`${tag} b`) },
     { name: `${tag} Charlie` }
   ],
+  badQueries: [
+    ["name", "x".repeat(101), "x".repeat(100)],
+    ["sort", "id", "-hired_on"],
+    ["sort", "email", "name"],
+    ["limit", "0", "1"]
+  ],
   capabilities: {
     filters: [{ name: "name", type: "string", repeatable: false }],
     sort: ["name", "-name", "hired_on", "-hired_on", "created_at", "-created_at"]
@@ -310,6 +330,13 @@ export const habitats: Collection = {
     { name: tag, climate: ["aquatic"] },
     { name: swapCase(`${tag} c`) },
     { name: `${tag} Alpha 1` }
+  ],
+  badQueries: [
+    ["climate", "desert", "arid"],
+    ["climate", "", "polar"],
+    ["name", "x".repeat(101), "x".repeat(100)],
+    ["sort", "id", "-capacity"],
+    ["sort", "climate", "capacity"]
   ],
   capabilities: {
     filters: [
