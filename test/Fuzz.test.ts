@@ -12,9 +12,10 @@
  *   the response's: never a 5xx, never a hang (every request has a deadline).
  *   After each property, the server is still healthy.
  *
- * Seeded and reproducible: `FUZZ_SEED` (default below) seeds every property,
- * and a failure prints the seed with the smallest input found. `FUZZ_RUNS`
- * sets the number of cases of every property, for a longer run.
+ * A fresh seed every run, printed (in the suites' names too); a failure
+ * prints the smallest input found and the command that replays it
+ * (`FUZZ_SEED=…`). `FUZZ_RUNS` sets the number of cases of every property,
+ * for a longer run.
  */
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
@@ -64,11 +65,19 @@ const integerFromEnv = (name: string, min: number): number | undefined => {
   return value
 }
 
-/** The seed of every property: the same cases on every run, until FUZZ_SEED says otherwise. */
-const seed = integerFromEnv("FUZZ_SEED", -(2 ** 31)) ?? 20_260_101
+/** The seed of every property: a fresh one every run (other cases each time), or FUZZ_SEED's to replay a run. */
+const seed = integerFromEnv("FUZZ_SEED", -(2 ** 31)) ?? Math.floor(Math.random() * 2 ** 31)
 /** FUZZ_RUNS: the cases of every property (default: each property's own, a few hundred in all). */
 const runsOverride = integerFromEnv("FUZZ_RUNS", 1)
 const runs = (defaultRuns: number) => runsOverride ?? defaultRuns
+
+console.error(`Fuzz seed ${seed}: FUZZ_SEED=${seed} replays these cases`)
+
+/** The command that replays one property's cases (a vitest name pattern is a regular expression). */
+const replayCommand = (name: string) =>
+  `FUZZ_SEED=${seed}${runsOverride === undefined ? "" : ` FUZZ_RUNS=${runsOverride}`} npx vitest run test/Fuzz.test.ts -t '${
+    name.replace(/'/g, ".").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+  }'`
 
 
 /** The test server's BODY_LIMIT (the default): a larger body is a 413 before anything reads it. */
@@ -191,11 +200,15 @@ const property = <Ts extends [unknown, ...Array<unknown>]>(
       const url = yield* baseUrl
       yield* Effect.promise(async () => {
         const refs = await seedRows(url)
-        await fc.assert(make(url, refs), {
-          seed,
-          numRuns,
-          plugins: [fc.interruptAfterTimeLimit(timeout - 10_000, { failOnInterrupt: true })]
-        })
+        try {
+          await fc.assert(make(url, refs), {
+            seed,
+            numRuns,
+            plugins: [fc.interruptAfterTimeLimit(timeout - 10_000, { failOnInterrupt: true })]
+          })
+        } catch (error) {
+          throw new Error(`Replay: ${replayCommand(name)}\n${error instanceof Error ? error.message : String(error)}`, { cause: error })
+        }
         await assertHealthy(url)
       })
     }), timeout)
@@ -509,12 +522,12 @@ const properties = (it: It) => {
 
   property(
     it,
-    "paths and methods (ids, dots, junk escapes, Unicode, long segments): never a 5xx, errors as problems",
+    "paths and methods (ids, dots, junk escapes, Unicode, long segments): never a 5xx, errors as problems, 404 under /v3",
     { defaultRuns: 50, msPerRun: 100 },
     (url, refs) => {
       const ids = Object.values(refs).flat()
       const segment = pathSegment(ids)
-      const version = fc.constantFrom("v1", "v2", "v3", "V1", "", "%76%31")
+      const version = fc.constantFrom("v1", "v2", "v3", "V1", "V2", "", "%76%31")
       const collection = fc.constantFrom("animals", "habitats", "zookeepers", "animal", "ANIMALS", "%61nimals")
       const path = fc.oneof(
         fc.tuple(version, collection),
@@ -533,9 +546,56 @@ const properties = (it: It) => {
           const about = describeRequest(method, path, body)
           assertWellFormed(method, response, about)
           if (response.status === 405) assert.isNotNull(response.headers.get("allow"), about)
+          // Versions are `v1` and `v2`: nothing lives under another. (`/V1`, `/V2` join once paths match exactly, SPEC §4.)
+          if (/^\/v3(\/|$|\?|#)/.test(path)) assert.strictEqual(response.status, 404, about)
         }
       )
     }
+  )
+
+  property(
+    it,
+    "writes with a stale or a wrong If-Match: 412 with the current ETag, and the row is unchanged",
+    { defaultRuns: 20, msPerRun: 150 },
+    (url, refs) =>
+      fc.asyncProperty(
+        anyCollection.chain((collection) =>
+          fc.record({
+            collection: fc.constant(collection),
+            version: anyVersion,
+            method: fc.constantFrom("PUT", "PATCH", "DELETE"),
+            body: validBody(collection, refs, false),
+            patch: validPatch(collection, refs),
+            // The row is at version 2: 1 is the version before, the others never were.
+            stale: fc.oneof(fc.constant(1), fc.integer({ min: 3, max: 2 ** 31 - 1 })),
+            list: fc.boolean()
+          })
+        ),
+        async ({ body, collection, list, method, patch, stale, version }) => {
+          const base = `/v${version}/${collection.name}`
+          const created = await create(url, collection, collection.example)
+          const item = `${base}/${created.id}`
+          const replaced = await call(url, item, jsonInit("PUT", uniquely(collection, collection.example)))
+          assert.strictEqual(replaced.status, 200, replaced.text)
+          const ifMatch = list ? `"${stale}", "${stale + 7}"` : `"${stale}"`
+          const sent = method === "DELETE" ? undefined : uniquely(collection, method === "PATCH" ? patch : body)
+          const response = await call(url, item, {
+            method,
+            headers: {
+              "if-match": ifMatch,
+              ...(sent !== undefined && { "content-type": method === "PATCH" ? "application/merge-patch+json" : "application/json" })
+            },
+            ...(sent !== undefined && { body: JSON.stringify(sent) })
+          })
+          const about = `${describeRequest(method, item, JSON.stringify(sent))} If-Match: ${ifMatch}`
+          assertWellFormed(method, response, about)
+          assert.strictEqual(response.status, 412, about)
+          assert.deepInclude(response.json(), { type: "/problems/precondition-failed", etag: `"2"` }, about)
+          const read = await call(url, item)
+          assert.strictEqual(read.status, 200, read.text)
+          assert.deepStrictEqual(read.json(), replaced.json(), about)
+        }
+      )
   )
 
   property(
