@@ -1,7 +1,10 @@
 /**
  * The rules the schema itself keeps (its triggers), checked with raw SQL on
- * each SQL backend: whatever an INSERT or UPDATE says, the database decides
- * the timestamps and the version an ETag is made of.
+ * each SQL backend. A new row: `created_at` is the INSERT's if it gives one
+ * (the service never does: the column's default, the database's clock), its
+ * `updated_at` is that `created_at` and its version 1, whatever the INSERT
+ * says. An UPDATE, whatever it says: `created_at` kept, `updated_at` the
+ * database's clock, the version one more.
  */
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
@@ -31,34 +34,51 @@ const onlyRow = (rows: ReadonlyArray<Stamps>) => {
 const schemaRules = (name: string, database: Layer.Layer<SqlClient.SqlClient, unknown>) =>
   layer(database, { excludeTestServices: true, timeout: "60 seconds" })(name, (it) => {
     for (const [table, newRow] of Object.entries(tables)) {
-      it.effect(`${table}: a new row's updated_at is its created_at and its version 1, whatever the INSERT says`, () =>
+      it.effect(`${table}: a new row's created_at is the database's clock (or the INSERT's), updated_at the same, version 1, whatever the INSERT says of those`, () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
           const claimed = { created_at: "2001-01-01T00:00:00Z", updated_at: "2002-02-02T00:00:00Z", version: 7 }
+          const stamped = onlyRow(
+            yield* sql<Stamps>`INSERT INTO ${sql(table)} ${sql.insert({ ...newRow("insert-claimed"), ...claimed })} RETURNING created_at, updated_at, version`
+          )
+          assert.deepStrictEqual(stamped, { created: Date.parse("2001-01-01T00:00:00Z"), updated: Date.parse("2001-01-01T00:00:00Z"), version: 1 })
+          const withoutUpdatedAt = onlyRow(
+            yield* sql<Stamps>`INSERT INTO ${sql(table)} ${sql.insert({ ...newRow("insert-version"), version: 9 })} RETURNING created_at, updated_at, version`
+          )
+          assert.strictEqual(withoutUpdatedAt.version, 1)
+          // Fifty rows as the service inserts them: both stamps are one reading of the clock, taken during the INSERT.
           for (let i = 0; i < 50; i++) {
-            const row = { ...newRow(`insert-${i}`), ...(i === 0 ? claimed : {}) }
+            const [{ now: before }] = yield* sql<{ now: Date }>`SELECT clock_timestamp() AS now`
             const stamps = onlyRow(
-              yield* sql<Stamps>`INSERT INTO ${sql(table)} ${sql.insert(row)} RETURNING created_at, updated_at, version`
+              yield* sql<Stamps>`INSERT INTO ${sql(table)} ${sql.insert(newRow(`insert-${i}`))} RETURNING created_at, updated_at, version`
             )
+            const [{ now: after }] = yield* sql<{ now: Date }>`SELECT clock_timestamp() AS now`
             assert.strictEqual(stamps.updated, stamps.created)
             assert.strictEqual(stamps.version, 1)
+            // timestamptz(3) rounds to the millisecond: a reading may round up by half of one.
+            assert.isAtLeast(stamps.created, Math.floor(new Date(before).getTime()))
+            assert.isAtMost(stamps.created, Math.ceil(new Date(after).getTime()) + 1)
           }
         }))
 
-      it.effect(`${table}: an UPDATE keeps created_at, moves updated_at and bumps the version`, () =>
+      it.effect(`${table}: an UPDATE keeps created_at, sets updated_at from the clock and bumps the version, whatever it says of those`, () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
-          const row = newRow("update")
+          // Stamped in 2001, so that a moved updated_at cannot be mistaken for an unchanged one.
+          const row = { ...newRow("update"), created_at: "2001-01-01T00:00:00Z" }
           const before = onlyRow(
             yield* sql<Stamps>`INSERT INTO ${sql(table)} ${sql.insert(row)} RETURNING created_at, updated_at, version`
           )
+          assert.strictEqual(before.updated, Date.parse("2001-01-01T00:00:00Z"))
+          const [{ now }] = yield* sql<{ now: Date }>`SELECT clock_timestamp() AS now`
           const after = onlyRow(
             yield* sql<Stamps>`
-              UPDATE ${sql(table)} SET name = 'after', created_at = '2001-01-01T00:00:00Z', version = 42
+              UPDATE ${sql(table)}
+              SET name = 'after', created_at = '2003-03-03T00:00:00Z', updated_at = '2002-02-02T00:00:00Z', version = 42
               WHERE id = ${row.id} RETURNING created_at, updated_at, version`
           )
           assert.strictEqual(after.created, before.created)
-          assert.isAtLeast(after.updated, before.updated)
+          assert.isAtLeast(after.updated, Math.floor(new Date(now).getTime()))
           assert.strictEqual(after.version, 2)
         }))
     }
