@@ -51,10 +51,11 @@ const exchange = (
     const { hostname, port } = new URL(url)
     const started = performance.now()
     const socket = Net.connect({ host: hostname, port: Number(port) })
+    // Generous: a loaded machine answers late, but a server that waits for a stalled body never does.
     const timer = setTimeout(() => {
       socket.destroy()
-      reject(new Error(`no answer within 10 s (${received.length} bytes received)`))
-    }, 10_000)
+      reject(new Error(`no answer within 20 s (${received.length} bytes received)`))
+    }, 20_000)
     let received = Buffer.alloc(0)
     let response: Omit<Exchange, "closedMs" | "sent"> | undefined
     let closedMs: number | undefined
@@ -147,8 +148,9 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("BODY_LIMIT
       const response = yield* Effect.promise(() =>
         exchange(url, postHead("/v1/animals", { "content-length": 20 * MiB }), pieces(64 * 1024))
       )
+      // The client stalls after 64 KiB: the answer itself shows the server did not wait for the body (no clock read).
       assertContentTooLarge(response, MiB)
-      assert.isBelow(response.answeredMs, 500, `answered after ${response.answeredMs.toFixed(1)} ms`)
+      assert.strictEqual(response.sent, 64 * 1024)
       assert.isDefined(response.closedMs, "the server keeps the connection open")
       console.error(`413 for a declared 20 MiB body: answered in ${response.answeredMs.toFixed(1)} ms, connection closed after ${response.closedMs.toFixed(0)} ms`)
     }))
@@ -160,8 +162,8 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("BODY_LIMIT
       const response = yield* Effect.promise(() =>
         exchange(url, postHead("/v1/animals", { "transfer-encoding": "chunked" }), chunked(2 * MiB, false))
       )
+      // The body never ends: only a server that stops reading at the limit answers at all.
       assertContentTooLarge(response, MiB)
-      assert.isBelow(response.answeredMs, 1_000, `answered after ${response.answeredMs.toFixed(1)} ms`)
       assert.isDefined(response.closedMs, "the server keeps the connection open")
       console.error(`413 for a chunked body: answered in ${response.answeredMs.toFixed(1)} ms, connection closed after ${response.closedMs.toFixed(0)} ms`)
     }))
@@ -265,6 +267,11 @@ describe.skipIf(process.platform !== "linux")("BODY_LIMIT in the running service
       const streamed = await exchange(server.url, postHead("/v1/animals", { "transfer-encoding": "chunked" }), chunked(20 * MiB, true))
       assert.strictEqual(declared.status, 413)
       assert.strictEqual(streamed.status, 413)
+      // The client writes as fast as the socket takes it: what it managed is what the server read (1 MiB at most)
+      // plus what the kernel buffers hold (4 MiB of send buffer here, a receive window that stops growing when the
+      // server stops reading). A server reading the whole body would have taken all 20 MiB.
+      assert.isAtMost(declared.sent, 12 * MiB, `declared: ${(declared.sent / MiB).toFixed(1)} MiB sent before the 413`)
+      assert.isAtMost(streamed.sent, 12 * MiB, `chunked: ${(streamed.sent / MiB).toFixed(1)} MiB sent before the 413`)
       rounds.push(`declared: ${declared.answeredMs.toFixed(1)} ms (${(declared.sent / MiB).toFixed(1)} MiB sent), chunked: ${streamed.answeredMs.toFixed(1)} ms (${(streamed.sent / MiB).toFixed(1)} MiB sent)`)
     }
     const after = residentBytes(server.pid)
