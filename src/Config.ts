@@ -41,6 +41,18 @@ const Origin = Schema.String.check(
   Schema.isPattern(/^https?:\/\/[^/\s]+$/, { expected: "origins like https://app.example or http://localhost:5173 (no path, no trailing slash)" })
 )
 
+/**
+ * `BODY_LIMIT`: a size with its unit (`512 KiB`, `2 MB`) or, as README.md
+ * says, a plain number of bytes (`100`), which effect's byte sizes (a unit
+ * required) read as `100 B`.
+ */
+const BodyLimit = Schema.String.pipe(
+  Schema.decodeTo(Schema.ByteSizeFromString, {
+    decode: SchemaGetter.transform((text: string) => (/^\s*\d+\s*$/.test(text) ? `${text.trim()} B` : text)),
+    encode: SchemaGetter.transform((text: string) => text)
+  })
+)
+
 /** When `/v1` is deprecated and when it goes away, unless `V1_DEPRECATED_AT` / `V1_SUNSET_AT` say otherwise. */
 export const v1RetirementDefaults = {
   deprecatedAt: new Date("2026-12-01T00:00:00Z"),
@@ -75,7 +87,7 @@ const settings = {
   /** Requests per window per client, like `100/1s`; unset: no rate limit. */
   rateLimit: Config.option(Config.schema(RateLimit, "RATE_LIMIT")),
   redisUrl: Config.option(Config.schema(Schema.Redacted(RedisUrl), "REDIS_URL")),
-  bodyLimit: Config.ByteSize("BODY_LIMIT").pipe(Config.withDefault(ByteSize.mebibytes(1))),
+  bodyLimit: Config.schema(BodyLimit, "BODY_LIMIT").pipe(Config.withDefault(ByteSize.mebibytes(1))),
   /** Comma-separated allowed origins; unset: no CORS headers at all. */
   corsOrigins: Config.schema(CommaList.pipe(Schema.decodeTo(Schema.Array(Origin))), "CORS_ORIGINS").pipe(
     Config.withDefault([] as ReadonlyArray<string>)

@@ -8,7 +8,7 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { MemoryRepositories, type Repositories, SqlRepositories } from "../src/Http/App.ts"
-import { pgliteLayer } from "./support/Databases.ts"
+import { pgliteLayer, postgresLayer, skipPostgres } from "./support/Databases.ts"
 import { jsonBody, request, TestServer } from "./support/TestServer.ts"
 
 const problemJson = "application/problem+json"
@@ -269,3 +269,6 @@ const relationsSuite = <E>(name: string, repositories: Layer.Layer<Repositories,
 
 relationsSuite("memory", MemoryRepositories)
 relationsSuite("PGlite", SqlRepositories.pipe(Layer.provide(pgliteLayer())))
+describe.skipIf(skipPostgres)("PostgreSQL (TEST_DATABASE_URL)", () => {
+  relationsSuite("PostgreSQL", SqlRepositories.pipe(Layer.provide(postgresLayer("relations_http"))))
+})

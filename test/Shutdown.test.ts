@@ -8,13 +8,12 @@
  * blocked on a lock in PostgreSQL, the listener gone), bounded generously.
  */
 import * as Fs from "node:fs"
-import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "vitest"
 import { skipPostgres } from "./support/Databases.ts"
 import { adminQuery, createSchema, dropSchema, holdLock, schemaUrl } from "./support/PostgresSchemas.ts"
-import { exitWithin, postJson, request, type ServerProcess, startServer } from "./support/ServerProcess.ts"
+import { connectOutcome, exitWithin, postJson, request, type ServerProcess, startServer } from "./support/ServerProcess.ts"
 
 /** Polls `check` every 50 ms until it is true; fails after `timeoutMs` with `what`. */
 const waitFor = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) => {
@@ -26,17 +25,7 @@ const waitFor = async (what: string, check: () => boolean | Promise<boolean>, ti
 }
 
 /** Whether a new TCP connection to the server is refused (the listener is closed). */
-const refusesConnections = (url: string) =>
-  new Promise<boolean>((resolve) => {
-    const { hostname, port } = new URL(url)
-    const socket = Net.connect({ host: hostname, port: Number(port), timeout: 2_000 })
-    const settle = (refused: boolean) => () => {
-      socket.destroy()
-      resolve(refused)
-    }
-    socket.once("connect", settle(false)).once("timeout", settle(false))
-    socket.once("error", (error: NodeJS.ErrnoException) => settle(error.code === "ECONNREFUSED")())
-  })
+const refusesConnections = async (url: string) => (await connectOutcome(Number(new URL(url).port))) === "refused"
 
 describe.skipIf(skipPostgres)("shutdown (PostgreSQL)", () => {
   let schema: string

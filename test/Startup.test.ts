@@ -2,33 +2,11 @@
  * Starting the real process with bad settings: every problem is reported in
  * one message, and the process exits non-zero without a stack trace.
  */
-import { spawn } from "node:child_process"
-import * as Path from "node:path"
 import { assert, describe, it } from "vitest"
-import { serviceFree } from "../scripts/lib/Environment.ts"
-
-const projectDir = Path.resolve(import.meta.dirname, "..")
+import { runToExit } from "./support/ServerProcess.ts"
 
 /** Runs `src/main.ts` with exactly the service settings in `env`; resolves when it exits (bounded). */
-const start = (env: Record<string, string>) =>
-  new Promise<{ readonly code: number | null; readonly output: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["src/main.ts"], {
-      cwd: projectDir,
-      env: { ...serviceFree(process.env), ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let output = ""
-    child.stdout.on("data", (chunk) => (output += chunk))
-    child.stderr.on("data", (chunk) => (output += chunk))
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL")
-      reject(new Error(`still running after 20 s:\n${output}`))
-    }, 20_000)
-    child.once("close", (code) => {
-      clearTimeout(timer)
-      resolve({ code, output })
-    })
-  })
+const start = (env: Record<string, string>) => runToExit("src/main.ts", env, 20_000)
 
 describe("startup with bad configuration", () => {
   it("names every bad value in one message and exits 1", async () => {

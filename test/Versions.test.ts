@@ -7,16 +7,17 @@
  * under `/v2`, with the dates from the configuration.
  */
 import { assert, describe, it, layer } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { ByteSize, ConfigProvider, Duration, Effect, Layer } from "effect"
 import { OpenApi } from "effect/http-api"
 import { Api } from "../src/Api.ts"
 import { ZooClient } from "../src/Client.ts"
 import * as Config from "../src/Config.ts"
 import { V1Retirement } from "../src/Http/Deprecation.ts"
 import { MemoryRepositories, SqlRepositories } from "../src/Http/App.ts"
+import * as RateLimit from "../src/Http/RateLimit.ts"
 import { pgliteLayer } from "./support/Databases.ts"
 import { follow, linksOf, type Response } from "./support/Pages.ts"
-import { baseUrl, jsonBody, request, TestServer } from "./support/TestServer.ts"
+import { baseUrl, jsonBody, rawRequest, request, TestServer } from "./support/TestServer.ts"
 
 const missing = "00000000-0000-4000-8000-000000000000"
 const unique = () => globalThis.crypto.randomUUID().slice(0, 8)
@@ -189,6 +190,47 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("v1 depreca
       const response = yield* request("/v1/a%3E,b;c")
       assert.strictEqual(response.status, 404)
       assert.strictEqual(linksOf(response)["successor-version"], "/v2/a%3E%2Cb%3Bc")
+    }))
+})
+
+layer(
+  TestServer(MemoryRepositories, {
+    bodyLimit: ByteSize.bytes(100),
+    corsOrigins: ["https://app.example"],
+    rateLimit: RateLimit.layerMemory({ limit: 3, window: Duration.minutes(1) })
+  }),
+  { excludeTestServices: true }
+)("v1 deprecation headers at the edge", (it) => {
+  it.effect("on the edge's own answers too: 401, 413, 429 and a CORS preflight", () =>
+    Effect.gen(function*() {
+      // Each case spends the rate limit of a credential of its own (3 a minute).
+      const own = () => ({ "x-api-key": `edge-${unique()}` })
+      const lion = JSON.stringify({ name: "Edge Lion", date_of_birth: "2020-01-01", species: "lion" })
+      const unauthorized = yield* rawRequest("/v1/animals", { method: "POST", headers: { ...own(), "content-type": "application/json" }, body: lion })
+      assert.strictEqual(unauthorized.status, 401, unauthorized.text)
+      assertDeprecated(unauthorized, "/v2/animals", "401")
+
+      const tooLarge = yield* request("/v1/animals", { method: "POST", ...jsonBody({ name: "x".repeat(200) }) })
+      assert.strictEqual(tooLarge.status, 413, tooLarge.text)
+      assertDeprecated(tooLarge, "/v2/animals", "413")
+
+      const preflight = yield* rawRequest(`/v1/animals/${missing}`, {
+        method: "OPTIONS",
+        headers: { origin: "https://app.example", "access-control-request-method": "PATCH" }
+      })
+      assert.strictEqual(preflight.headers.get("access-control-allow-origin"), "https://app.example")
+      assertDeprecated(preflight, `/v2/animals/${missing}`, "preflight")
+
+      const headers = own()
+      const statuses: Array<number> = []
+      let refused: Response | undefined
+      for (let i = 0; i < 4; i++) {
+        const response = yield* rawRequest("/v1/habitats", { headers })
+        statuses.push(response.status)
+        refused = response
+      }
+      assert.deepStrictEqual(statuses, [200, 200, 200, 429])
+      assertDeprecated(refused!, "/v2/habitats", "429")
     }))
 })
 

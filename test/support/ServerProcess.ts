@@ -130,14 +130,13 @@ const probe = (url: string, signal: AbortSignal, timeoutMs: number): Promise<num
  * Probes `/healthz` every 100 ms until one probe answers 200; fails if the
  * process exits first or `timeoutMs` passes.
  *
- * Probes overlap rather than run one after another: the service binds its
- * port before its database is ready and migrated, and a request accepted in
- * that window is never answered (the request handler is attached only once
- * the app is built), so waiting for each probe to time out would add seconds
- * to every start. Each probe has its own connection, closed once it is over,
- * so no hung connection outlives the wait.
+ * The port opens only once the database is open and migrated (src/main.ts;
+ * Settings.test.ts checks it): until then a probe is refused at once. Probes
+ * still overlap rather than run one after another, so that one slow answer on
+ * a loaded machine does not hold up the next. Each probe has its own
+ * connection, closed once it is over, so no hung connection outlives the wait.
  */
-export const waitUntilHealthy = async (server: ServerProcess, timeoutMs = 30_000): Promise<void> => {
+export const waitUntilHealthy = async (server: ServerProcess, timeoutMs = 60_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs
   const probes = new AbortController()
   let healthy = false
@@ -199,6 +198,43 @@ export const exitWithin = (server: ServerProcess, ms: number): Promise<number | 
   })
   return Promise.race([server.exited, timeout]).finally(() => clearTimeout(timer))
 }
+
+/** What a TCP connection to 127.0.0.1:`port` meets: an accept, a refusal (nothing listens), or neither within `timeoutMs`. */
+export const connectOutcome = (port: number, timeoutMs = 2_000) =>
+  new Promise<"accepted" | "refused" | "no answer">((resolve) => {
+    const socket = Net.connect({ host: "127.0.0.1", port, timeout: timeoutMs })
+    const settle = (outcome: "accepted" | "refused" | "no answer") => {
+      socket.destroy()
+      resolve(outcome)
+    }
+    socket.once("connect", () => settle("accepted")).once("timeout", () => settle("no answer"))
+    socket.once("error", (error: NodeJS.ErrnoException) => settle(error.code === "ECONNREFUSED" ? "refused" : "no answer"))
+  })
+
+/**
+ * Runs `node <script>` (a path from the project's root) with exactly the
+ * service settings in `env`, to its end; fails if it is still running after
+ * `timeoutMs`. Resolves with its exit code and everything it wrote.
+ */
+export const runToExit = (script: string, env: Record<string, string>, timeoutMs = 60_000) =>
+  new Promise<{ readonly code: number | null; readonly output: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [script], {
+      cwd: projectDir,
+      env: { ...serviceFree(process.env), ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let output = ""
+    child.stdout.on("data", (chunk) => (output += chunk))
+    child.stderr.on("data", (chunk) => (output += chunk))
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`${script} still running after ${timeoutMs} ms:\n${output}`))
+    }, timeoutMs)
+    child.once("close", (code) => {
+      clearTimeout(timer)
+      resolve({ code, output })
+    })
+  })
 
 /** {@link fetchText}; writes without credentials of their own carry the test key. */
 export const request = (url: string, init: RequestInit & { readonly timeoutMs?: number } = {}) =>
