@@ -13,6 +13,8 @@ export default defineConfig({
     coverage: {
       provider: "v8",
       include: ["src/**/*.ts"],
+      // The service run as a child process (ServerProcess.ts) counts too: main.ts, Config.ts, Logging.ts, Tracing.ts run only there.
+      autoAttachSubprocess: true,
       reporter: ["text-summary", "json-summary"]
     }
   }
