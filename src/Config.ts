@@ -84,7 +84,7 @@ const settings = {
   /** An OTLP/HTTP collector, e.g. `http://127.0.0.1:4318`; unset: no tracing at all. */
   otelEndpoint: Config.option(Config.URL("OTEL_EXPORTER_OTLP_ENDPOINT")),
   otelServiceName: Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault("zoo-api")),
-  /** When set, `GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  /** When set, `GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>`; required in production. */
   metricsToken: Config.option(Config.Redacted("METRICS_TOKEN")),
   // Versions (SPEC §5)
   v1DeprecatedAt: Config.Date("V1_DEPRECATED_AT").pipe(Config.withDefault(v1RetirementDefaults.deprecatedAt)),
@@ -125,6 +125,11 @@ export const load = Effect.gen(function*() {
   const { v1DeprecatedAt, v1SunsetAt } = values as Partial<AppConfig>
   if (v1DeprecatedAt !== undefined && v1SunsetAt !== undefined && v1SunsetAt < v1DeprecatedAt) {
     problems.push("V1_SUNSET_AT: expected a date not before V1_DEPRECATED_AT")
+  }
+  // SPEC §7: like writes without credentials, an open /metrics in production is a mistake, not a choice.
+  const { nodeEnv, metricsToken } = values as Partial<AppConfig>
+  if (nodeEnv === "production" && metricsToken !== undefined && metricsToken._tag === "None") {
+    problems.push("METRICS_TOKEN is required when NODE_ENV=production: /metrics tells anyone who asks the traffic by route")
   }
   if (problems.length > 0) return yield* new InvalidConfiguration({ problems })
   return values as AppConfig

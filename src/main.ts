@@ -8,7 +8,15 @@ import { createServer } from "node:http"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
 import * as Config from "./Config.ts"
 import * as Logging from "./Logging.ts"
-import { type EdgeOptions, makeAppRoutes, MemoryRepositories, type Repositories, requestSpanName, SqlRepositories } from "./Http/App.ts"
+import {
+  type EdgeOptions,
+  makeAppRoutes,
+  MemoryRepositories,
+  type Repositories,
+  requestSpanName,
+  routerConfig,
+  SqlRepositories
+} from "./Http/App.ts"
 import { V1Retirement } from "./Http/Deprecation.ts"
 import * as RateLimit from "./Http/RateLimit.ts"
 import * as Redis from "./Redis.ts"
@@ -34,7 +42,7 @@ const edgeOptions = (config: Config.AppConfig): EdgeOptions<Redis.RedisError> =>
 /** The server over some repositories; the port opens once everything they need is built. */
 const serve = <E, R>(config: Config.AppConfig, repositories: Layer.Layer<Repositories, E, R>) =>
   // The edge middleware writes one JSON access line per request instead of the built-in logger's.
-  HttpRouter.serve(makeAppRoutes(repositories, edgeOptions(config)), { disableLogger: true }).pipe(
+  HttpRouter.serve(makeAppRoutes(repositories, edgeOptions(config)), { disableLogger: true, routerConfig }).pipe(
     // On SIGTERM/SIGINT the server stops accepting, lets in-flight requests finish (at most
     // SHUTDOWN_TIMEOUT), and only then are the repositories and the database closed.
     Layer.provide(NodeHttpServer.layer(createServer, {

@@ -22,6 +22,8 @@ import { metricsRoute } from "./Metrics.ts"
 import * as BodyLimit from "./BodyLimit.ts"
 import * as Cors from "./Cors.ts"
 import { edgeMiddleware, makeRouteIndex } from "./Problems.ts"
+
+export { routerConfig } from "./Problems.ts"
 import * as RateLimit from "./RateLimit.ts"
 import * as Utf8Body from "./Utf8Body.ts"
 
