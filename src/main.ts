@@ -36,7 +36,7 @@ const edgeOptions = (config: Config.AppConfig): EdgeOptions<Redis.RedisError> =>
     Option.match(config.redisUrl, {
       onNone: () => RateLimit.layerMemory(policy),
       onSome: (url) => RateLimit.layerRedis(policy).pipe(Layer.provide(Redis.layer(url)))
-    }).pipe(Layer.provide(NodeCrypto.layerDigest))))
+    })))
 })
 
 /** The server over some repositories; the port opens once everything they need is built. */
