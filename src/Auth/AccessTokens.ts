@@ -157,13 +157,16 @@ export class AccessTokens extends Context.Service<AccessTokens, {
         verify: traced("AccessTokens.verify")(function*(token) {
           const { payload } = yield* Effect.tryPromise({
             try: () => jwtVerify(Redacted.value(token), keys, options),
-            catch: rejection
+            catch: (error) => error
           }).pipe(
-            Effect.tapError((problem) =>
-              problem._tag === "TokenKeysUnavailable"
+            Effect.mapError((error) => ({ error, problem: rejection(error) })),
+            // Once per fetch that failed, not once per token refused in the cooldown after it.
+            Effect.tapError(({ error, problem }) =>
+              problem._tag === "TokenKeysUnavailable" && error !== coolingDown
                 ? Effect.logWarning("The identity provider's JWKS cannot be fetched: bearer tokens are refused with 503")
                 : Effect.void
-            )
+            ),
+            Effect.mapError(({ problem }) => problem)
           )
           if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + issuedAtLeewaySeconds) {
             return yield* Unauthorized.invalidToken("The token's iat claim is in the future")
