@@ -6,9 +6,11 @@
  * parts. A path id over 100 characters, or one whose percent-encoding is not
  * UTF-8, is the 400 of any other bad id, on every operation.
  */
-import { assert, layer } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import { OpenApi } from "effect/http-api"
 import * as Http from "node:http"
+import { Api } from "../src/Api.ts"
 import { MemoryRepositories } from "../src/Http/App.ts"
 import { baseUrl, rawRequest, request, TestServer, testApiKey } from "./support/TestServer.ts"
 
@@ -77,7 +79,7 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("paths matc
       assertRouteNotFound(response, "the injection path")
       const links = linksOf(response)
       assert.deepStrictEqual(Object.keys(links), ["successor-version"])
-      assert.notMatch(links["successor-version"]!, /[<>",;]/)
+      assert.notMatch(links["successor-version"], /[<>",;]/)
       assert.notInclude(response.headers.get("link")!, "evil.example/>")
     }))
 
@@ -99,9 +101,9 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("paths matc
       )
       assert.strictEqual(response.status, 404)
       assert.isDefined(response.link)
-      assert.notInclude(response.link!, "evil.example/>")
-      assert.notInclude(response.link!, "rel=\"next\"")
-      assert.deepStrictEqual(Object.keys(linksOf({ headers: new Headers({ link: response.link! }) })), ["successor-version"])
+      assert.notInclude(response.link, "evil.example/>")
+      assert.notInclude(response.link, "rel=\"next\"")
+      assert.deepStrictEqual(Object.keys(linksOf({ headers: new Headers({ link: response.link }) })), ["successor-version"])
     }))
 
   it.effect("the next link of a list is the route's own path", () =>
@@ -109,10 +111,10 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("paths matc
       yield* newAnimal("Page Tiger One")
       yield* newAnimal("Page Tiger Two")
       const v1 = linksOf(yield* rawRequest("/v1/animals?limit=1"))
-      assert.match(v1.next!, /^\/v1\/animals\?/)
+      assert.match(v1.next, /^\/v1\/animals\?/)
       assert.strictEqual(v1["successor-version"], "/v2/animals")
       const v2 = linksOf(yield* rawRequest("/v2/animals?limit=1"))
-      assert.match(v2.next!, /^\/v2\/animals\?/)
+      assert.match(v2.next, /^\/v2\/animals\?/)
     }))
 
   for (const [label, id] of badIds) {
@@ -148,4 +150,21 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("paths matc
         assert.strictEqual(response.status, 401, response.text)
       }
     }))
+})
+
+describe("the OpenAPI document", () => {
+  it("documents the 400 of a bad path id on every operation with a path parameter, OPTIONS included", () => {
+    const spec = OpenApi.fromApi(Api) as { readonly paths: Record<string, Record<string, { readonly responses?: Record<string, unknown> }>> }
+    let checked = 0
+    for (const [path, methods] of Object.entries(spec.paths)) {
+      if (!path.includes("{")) continue
+      for (const [method, operation] of Object.entries(methods)) {
+        if (operation.responses === undefined) continue
+        checked++
+        assert.property(operation.responses, "400", `${method.toUpperCase()} ${path}`)
+      }
+    }
+    assert.isAbove(checked, 20)
+    assert.isTrue(Object.entries(spec.paths).some(([path, methods]) => path.includes("{") && "options" in methods), "OPTIONS on an item is checked")
+  })
 })
