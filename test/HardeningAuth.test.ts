@@ -7,12 +7,15 @@
  * start without `METRICS_TOKEN`.
  */
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Context, Effect, Layer, Redacted } from "effect"
+import { Context, Duration, Effect, Layer, Redacted } from "effect"
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose"
 import * as Http from "node:http"
 import { afterAll } from "vitest"
 import { AccessTokens } from "../src/Auth/AccessTokens.ts"
+import { ApiKeys } from "../src/Auth/ApiKeys.ts"
+import * as WriteAccessLive from "../src/Auth/WriteAccessLive.ts"
 import { MemoryRepositories } from "../src/Http/App.ts"
+import * as RateLimit from "../src/Http/RateLimit.ts"
 import { exitWithin, freePort, spawnServer } from "./support/ServerProcess.ts"
 import { rawRequest, request, TestServer, testApiKey } from "./support/TestServer.ts"
 
@@ -142,4 +145,35 @@ describe("production without METRICS_TOKEN", () => {
     assert.include(server.output(), "METRICS_TOKEN is required when NODE_ENV=production")
     assert.notInclude(server.output(), "    at ", "no stack trace")
   }, 30_000)
+})
+
+describe("one verification per request", () => {
+  // The real API keys, counting how often a key is verified.
+  const verifications = { count: 0 }
+  const countingKeys = Layer.effect(
+    ApiKeys,
+    Effect.map(ApiKeys, (keys) =>
+      ApiKeys.of({
+        verify: (key) => Effect.suspend(() => {
+          verifications.count++
+          return keys.verify(key)
+        })
+      }))
+  ).pipe(Layer.provide(ApiKeys.layer([Redacted.make(testApiKey)])))
+  const writeAccess = WriteAccessLive.layerFromVerifiers.pipe(Layer.provide([countingKeys, AccessTokens.layerDisabled]))
+  const rateLimited = TestServer(MemoryRepositories, { rateLimit: RateLimit.layerMemory({ limit: 100, window: Duration.minutes(1) }) }, writeAccess)
+
+  layer(rateLimited, { excludeTestServices: true })("with the rate limit, the UTF-8 check and WriteAccess all asking", (it) => {
+    it.effect("a write's key is verified once", () =>
+      Effect.gen(function*() {
+        const before = verifications.count
+        const response = yield* rawRequest("/v1/habitats", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": testApiKey },
+          body: JSON.stringify({ name: "Counted Once", climate: "polar", capacity: 3 })
+        })
+        assert.strictEqual(response.status, 201, response.text)
+        assert.strictEqual(verifications.count - before, 1)
+      }))
+  })
 })
