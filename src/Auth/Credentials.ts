@@ -108,13 +108,17 @@ export const requestVerification: Effect.Effect<Verification, never, Credentials
  */
 export const edgeVerification: Effect.Effect<Verification> = Effect.flatMap(CurrentVerification, (memo) => memo ?? noneNow)
 
+/** Methods that never write: without a rate limit, nothing asks for their credentials. */
+const reads: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"])
+
 /**
  * The edge stage: for a request that carries credentials, a memo of their
  * verification in its context (verified at most once, and only if asked).
- * A request without any pays one header check.
+ * A request without any pays one header check; so does a read when
+ * `forReads` is off (no rate limit: only writes are asked about).
  */
-export const stage = (credentials: Credentials["Service"]): Stage => (request, _route, next) => {
-  if (!carriesCredentials(request.headers)) return next
+export const stage = (credentials: Credentials["Service"], options: { readonly forReads: boolean }): Stage => (request, _route, next) => {
+  if ((!options.forReads && reads.has(request.method)) || !carriesCredentials(request.headers)) return next
   let verified: Verification | undefined
   const memo = Effect.suspend(() =>
     verified !== undefined ? Effect.succeed(verified) : Effect.map(credentials.verify(request.headers), (verification) => {

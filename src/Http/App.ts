@@ -102,7 +102,7 @@ const makeEdge = <E, R>(options: EdgeOptions<E, R>, bodyLimit: ByteSize.ByteSize
     const credentials = yield* Effect.serviceOption(Credentials)
     const stages = [
       Cors.stage(options.corsOrigins ?? []),
-      Option.isSome(credentials) ? CredentialsStage(credentials.value) : undefined,
+      Option.isSome(credentials) ? CredentialsStage(credentials.value, { forReads: Option.isSome(rateLimit) }) : undefined,
       Option.isSome(rateLimit) ? RateLimit.stage(rateLimit.value) : undefined,
       yield* BodyLimit.stage(bodyLimit),
       yield* Utf8Body.stage(bodyLimit, { afterCredentials: Option.isSome(credentials) })

@@ -260,7 +260,8 @@ export type PathHeaders = (
  * The service's edge, around every request: the request id (echoed, in every
  * log line of the request, in problem bodies), the security headers, the
  * `stages` in order (outermost first), 406 for an `Accept` without JSON,
- * 404/405 for the router's misses, a problem for every error, the
+ * 404/405 for the router's misses, 404 for an alias of a route (which never
+ * reaches its handler), a problem for every error, the
  * `pathHeaders`, and one JSON access line. `routeOf` comes from
  * {@link makeRouteIndex}, built once; so are the stages, and a stage that is
  * off is absent, not skipped per request: this runs for every request, so it
