@@ -522,7 +522,7 @@ const properties = (it: It) => {
 
   property(
     it,
-    "paths and methods (ids, dots, junk escapes, Unicode, long segments): never a 5xx, errors as problems, 404 under /v3",
+    "paths and methods (ids, dots, junk escapes, Unicode, long segments): never a 5xx, errors as problems, 404 under /V1, /V2 and /v3",
     { defaultRuns: 50, msPerRun: 100 },
     (url, refs) => {
       const ids = Object.values(refs).flat()
@@ -546,8 +546,8 @@ const properties = (it: It) => {
           const about = describeRequest(method, path, body)
           assertWellFormed(method, response, about)
           if (response.status === 405) assert.isNotNull(response.headers.get("allow"), about)
-          // Versions are `v1` and `v2`: nothing lives under another. (`/V1`, `/V2` join once paths match exactly, SPEC §4.)
-          if (/^\/v3(\/|$|\?|#)/.test(path)) assert.strictEqual(response.status, 404, about)
+          // Versions are `v1` and `v2`, matched exactly as written (SPEC §4): nothing lives under `/V1`, `/V2` or `/v3`.
+          if (/^\/(V1|V2|v3)(\/|$|\?|#)/.test(path)) assert.strictEqual(response.status, 404, about)
         }
       )
     }
