@@ -78,9 +78,9 @@ layer(TestServer(MemoryRepositories, { rateLimit: RateLimit.layerMemory(policy) 
         resets.push(headerNumber(response.headers, "ratelimit-reset"))
       }
       // Whole seconds until the whole budget is back: within the window, later with every request (each adds 12 s).
-      for (const reset of resets) assert.isTrue(reset >= 1 && reset <= 60, `RateLimit-Reset ${resets}`)
-      assert.deepStrictEqual(resets, [...resets].sort((a, b) => a - b), `RateLimit-Reset ${resets}`)
-      assert.isAbove(resets[4]!, resets[0]!, `RateLimit-Reset ${resets}`)
+      for (const reset of resets) assert.isTrue(reset >= 1 && reset <= 60, `RateLimit-Reset ${resets.join(", ")}`)
+      assert.deepStrictEqual(resets, [...resets].sort((a, b) => a - b), `RateLimit-Reset ${resets.join(", ")}`)
+      assert.isAbove(resets[4]!, resets[0]!, `RateLimit-Reset ${resets.join(", ")}`)
       const refused = yield* get("/v1/animals", headers)
       assert.strictEqual(refused.status, 429)
       assert.strictEqual(refused.headers.get("content-type"), "application/problem+json")

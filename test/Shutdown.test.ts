@@ -81,7 +81,7 @@ describe.skipIf(skipPostgres)("shutdown (PostgreSQL)", () => {
   it("SIGTERM with a request that outlasts SHUTDOWN_TIMEOUT: the process exits anyway, with the request unanswered", async () => {
     const { inFlight, server } = await withRequestInFlight("2 seconds")
     const signalled = performance.now()
-    server.kill("SIGTERM")
+    void server.kill("SIGTERM")
     // The lock is still held: only the timeout running out can end the process.
     const code = await exitWithin(server, 45_000)
     const waitedMs = performance.now() - signalled
