@@ -20,6 +20,7 @@ import {
   TooManyRequests
 } from "./Errors.ts"
 import { habitatProblemExamples, habitatsContract } from "./Habitats/Habitat.ts"
+import { documentReplays, idempotencyProblemExamples } from "./Shared/Idempotency.ts"
 import { makeLinkEndpoints, makeMembersEndpoint } from "./Shared/RelationApi.ts"
 import { documentPageQuery, makeResourceGroup } from "./Shared/ResourceApi.ts"
 import { type ApiVersion, documentRetirement } from "./Shared/Versions.ts"
@@ -86,13 +87,14 @@ export class Api extends HttpApi.make("zoo-api")
   // The document says `additionalProperties: false`; decoding agrees by rejecting unknown fields.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
   .annotate(HttpApi.AdditionalSchemas, [RouteNotFound, MethodNotAllowed, NotAcceptable, ContentTooLarge, TooManyRequests])
-  .annotate(OpenApi.Transform, (spec) => documentServers(documentRetirement(documentPageQuery(addLimitProblems(addRouterProblems(addProblemExamples([
+  .annotate(OpenApi.Transform, (spec) => documentServers(documentReplays(documentRetirement(documentPageQuery(addLimitProblems(addRouterProblems(addProblemExamples([
     ...animalsContract.problemExamples,
     ...habitatsContract.problemExamples,
     ...zookeepersContract.problemExamples,
     ...writeAccessProblemExamples,
     ...habitatProblemExamples,
     ...zookeeperProblemExamples,
+    ...idempotencyProblemExamples,
     new HttpApiError.BadRequestProblem({
       detail: "Request validation failed",
       errors: [
@@ -104,7 +106,7 @@ export class Api extends HttpApi.make("zoo-api")
     DatabaseUnavailable.instance,
     PreconditionFailed.of({ version: 3 }),
     new MethodNotAllowed({ detail: "DELETE is not supported on /v1/animals", allow: ["GET", "HEAD", "POST", "OPTIONS"] })
-  ])(spec)))))))
+  ])(spec))))))))
   .annotateMerge(OpenApi.annotations({
     title: "Zoo API",
     version: "1.0.0",

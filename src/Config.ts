@@ -47,6 +47,9 @@ export const v1RetirementDefaults = {
   sunsetAt: new Date("2027-06-01T00:00:00Z")
 } as const
 
+/** `IDEMPOTENCY_TTL`: how long an `Idempotency-Key` and its outcome are kept after the request. */
+export const idempotencyTtl = Config.Duration("IDEMPOTENCY_TTL").pipe(Config.withDefault(Duration.hours(24)))
+
 /** Each variable, with its default. README's table and `.env.example` list the same. */
 const settings = {
   port: Config.Port("PORT").pipe(Config.withDefault(3000)),
@@ -65,6 +68,7 @@ const settings = {
   idleTimeout: Config.Duration("DATABASE_IDLE_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
   connectTimeout: Config.Duration("DATABASE_CONNECT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
   statementTimeout: Config.Duration("DATABASE_STATEMENT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
+  idempotencyTtl,
   // Security (SPEC §6)
   /** Comma-separated API keys, or `sha256:<hex>` digests of them. */
   apiKeys: Config.option(Config.Redacted("API_KEYS")),

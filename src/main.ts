@@ -41,7 +41,9 @@ const serve = <E, R>(config: Config.AppConfig, repositories: Layer.Layer<Reposit
       port: config.port,
       host: config.host,
       gracefulShutdownTimeout: config.shutdownTimeout
-    }))
+    })),
+    // Idempotency keys digest credentials and bodies.
+    Layer.provide(NodeCrypto.layerDigest)
   )
 
 const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>

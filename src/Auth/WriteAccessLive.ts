@@ -13,6 +13,7 @@ import type { HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 import * as Config from "../Config.ts"
 import { AccessTokens } from "./AccessTokens.ts"
 import { ApiKeys } from "./ApiKeys.ts"
+import { Principal } from "./Principal.ts"
 import { type AuthConfig, type AuthSettings, fromConfig } from "./AuthSettings.ts"
 import { Forbidden, RequiredScope, Unauthorized, WriteAccess, type WriteScope } from "./WriteAccess.ts"
 
@@ -39,7 +40,7 @@ export const layerFromVerifiers = Layer.effect(WriteAccess, Effect.gen(function*
     apiKey: Effect.fnUntraced(function*(httpEffect, { credential }) {
       if (Redacted.value(credential) === "") return yield* Unauthorized.missing
       if (!(yield* apiKeys.verify(credential))) return yield* Unauthorized.invalidApiKey
-      return yield* httpEffect
+      return yield* Effect.provideService(httpEffect, Principal, { scheme: "api-key", key: credential })
     }),
     bearer: Effect.fnUntraced(function*(httpEffect, { credential, endpoint, group }) {
       if (Redacted.value(credential) === "") {
@@ -50,7 +51,7 @@ export const layerFromVerifiers = Layer.effect(WriteAccess, Effect.gen(function*
       const grant = yield* tokens.verify(credential)
       const scope = yield* requiredScope(endpoint, group)
       if (!grant.scopes.has(scope)) return yield* Forbidden.of(scope)
-      return yield* httpEffect
+      return yield* Effect.provideService(httpEffect, Principal, { scheme: "bearer", subject: grant.subject, token: credential })
     })
   })
 }))

@@ -13,6 +13,7 @@ import { Api } from "../Api.ts"
 import { HabitatsHttp } from "../Habitats/HabitatsHttp.ts"
 import { HabitatsRepository } from "../Habitats/HabitatsRepository.ts"
 import { Readiness } from "../Repo/Database.ts"
+import { IdempotencyStore } from "../Repo/IdempotencyStore.ts"
 import { ZookeepersHttp } from "../Zookeepers/ZookeepersHttp.ts"
 import { AnimalCare, ZookeepersRepository } from "../Zookeepers/ZookeepersRepository.ts"
 import { SystemHttp } from "./SystemHttp.ts"
@@ -21,6 +22,7 @@ import { DocsRoutes } from "./Docs.ts"
 import { metricsRoute } from "./Metrics.ts"
 import * as BodyLimit from "./BodyLimit.ts"
 import * as Cors from "./Cors.ts"
+import * as Idempotency from "./Idempotency.ts"
 import { edgeMiddleware, makeRouteIndex } from "./Problems.ts"
 import * as RateLimit from "./RateLimit.ts"
 import * as Utf8Body from "./Utf8Body.ts"
@@ -46,8 +48,8 @@ export const requestSpanName = (request: HttpServerRequest.HttpServerRequest) =>
 /** Every group's handlers; they need the repositories. */
 const ApiHandlers = Layer.mergeAll(AnimalsHttp, HabitatsHttp, ZookeepersHttp, SystemHttp)
 
-/** What the handlers need: every repository, and the readiness check. */
-export type Repositories = AnimalsRepository | HabitatsRepository | ZookeepersRepository | AnimalCare | Readiness
+/** What the handlers need: every repository, the idempotency keys, and the readiness check. */
+export type Repositories = AnimalsRepository | HabitatsRepository | ZookeepersRepository | AnimalCare | IdempotencyStore | Readiness
 
 /** The SQL repositories (they need a `SqlClient`). */
 export const SqlRepositories = Layer.mergeAll(
@@ -55,6 +57,7 @@ export const SqlRepositories = Layer.mergeAll(
   HabitatsRepository.layer,
   ZookeepersRepository.layer,
   AnimalCare.layer,
+  IdempotencyStore.layer,
   Readiness.layer
 )
 
@@ -68,6 +71,7 @@ export const MemoryRepositories = Layer.mergeAll(
   HabitatsRepository.layerMemory,
   ZookeepersRepository.layerMemory,
   AnimalCare.layerMemory,
+  IdempotencyStore.layerMemory,
   Readiness.layerMemory
 )
 
@@ -114,7 +118,7 @@ export const makeAppRoutes = <E, R, EE = never, ER = never>(
   const bodyLimit = options.bodyLimit ?? ByteSize.mebibytes(1)
   return Layer.mergeAll(
     HttpApiBuilder.layer(Api, { openapiPath: openApiPath }).pipe(
-      Layer.provide(ApiHandlers),
+      Layer.provide(ApiHandlers.pipe(Layer.provide(Idempotency.layer))),
       Layer.provide(repositories)
     ),
     DocsRoutes,

@@ -144,6 +144,29 @@ export const migrations = Migrator.fromRecord({
         CREATE TRIGGER ${sql(`${table}_stamp`)} BEFORE INSERT ON ${sql(table)}
         FOR EACH ROW EXECUTE FUNCTION zoo_stamp_new_row()`
     }
+  }),
+  "0006_idempotency": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // One row per (credential, key): the request it stands for and, once it
+    // ran, its outcome. A row is written in the transaction of its write, so
+    // a committed row is complete; `in-flight` is only ever seen by that
+    // transaction itself (see docs/idempotency.md).
+    yield* sql`
+      CREATE TABLE idempotency_keys (
+        owner text NOT NULL,
+        key text NOT NULL CONSTRAINT idempotency_keys_key_check CHECK (key ~ '^[!-~]{1,255}$'),
+        fingerprint text NOT NULL,
+        state text NOT NULL CONSTRAINT idempotency_keys_state_check CHECK (state IN ('in-flight', 'complete')),
+        status smallint,
+        headers jsonb,
+        body text,
+        created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        expires_at timestamptz NOT NULL,
+        CONSTRAINT idempotency_keys_pkey PRIMARY KEY (owner, key),
+        CONSTRAINT idempotency_keys_outcome_check CHECK (state = 'in-flight' OR (status IS NOT NULL AND headers IS NOT NULL AND body IS NOT NULL))
+      )`
+    // The sweep deletes expired rows by this.
+    yield* sql`CREATE INDEX idempotency_keys_expires_at_idx ON idempotency_keys (expires_at)`
   })
 })
 

@@ -54,7 +54,7 @@ const constraintOf = (error: SqlError): string => {
  * (a constraint `on` does not know included) into a defect (500): a bug, not
  * a client error.
  */
-const mapSqlError = <E = never>(on: {
+export const mapSqlError = <E = never>(on: {
   /** A unique constraint refused the write; `undefined` for one the caller did not expect. */
   readonly unique?: ((constraint: string) => E | undefined) | undefined
   /** Another constraint (a foreign key, a check) refused it; `undefined` for one the caller did not expect. */

@@ -1,0 +1,106 @@
+/**
+ * The server side of `Idempotency-Key` (contract: `src/Shared/Idempotency.ts`):
+ * a write that carries a key runs through the {@link IdempotencyStore}, which
+ * runs it at most once per credential and key and keeps its outcome with its
+ * data; a retry gets that outcome again, byte for byte, with
+ * `Idempotent-Replayed: true`. A write without the header pays one header
+ * lookup. See `docs/idempotency.md`.
+ */
+import { Effect, Layer, Redacted } from "effect"
+import { Digest } from "effect/crypto"
+import { HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
+import { Principal } from "../Auth/Principal.ts"
+import { IdempotencyStore, type Outcome } from "../Repo/IdempotencyStore.ts"
+import { Idempotency, isIdempotencyKey, replayedStatus } from "../Shared/Idempotency.ts"
+
+const hex = (bytes: Uint8Array) => {
+  let text = ""
+  for (const byte of bytes) text += byte.toString(16).padStart(2, "0")
+  return text
+}
+
+/** The headers a replay repeats; the rest (request id, rate limits, ...) belong to each response. */
+const keptHeaders = ["location", "etag", "last-modified"] as const
+
+const decoder = new TextDecoder()
+const encoder = new TextEncoder()
+
+/** A response as stored. Our handlers answer with bytes or nothing; anything else is a bug (a 500, the write rolled back). */
+const outcomeOf = (response: HttpServerResponse.HttpServerResponse): Outcome => {
+  const headers: Record<string, string> = {}
+  for (const name of keptHeaders) {
+    const value = response.headers[name]
+    if (value !== undefined) headers[name] = value
+  }
+  const body = response.body
+  switch (body._tag) {
+    case "Empty":
+      return { status: response.status, headers, body: "" }
+    case "Uint8Array":
+      if (body.contentType !== undefined) headers["content-type"] = body.contentType
+      return { status: response.status, headers, body: decoder.decode(body.body) }
+    default:
+      throw new Error(`Idempotency: a ${body._tag} response body cannot be stored`)
+  }
+}
+
+/** The stored outcome as a response again. */
+const replay = (outcome: Outcome): HttpServerResponse.HttpServerResponse => {
+  const { "content-type": contentType, ...rest } = outcome.headers
+  const headers = { ...rest, "idempotent-replayed": "true" }
+  return contentType === undefined
+    ? HttpServerResponse.empty({ status: outcome.status, headers })
+    : HttpServerResponse.text(outcome.body, { status: outcome.status, contentType, headers })
+}
+
+/**
+ * A refusal that follows from the data (404, 409, 412, 422) is an outcome to
+ * keep, so it becomes its response here; any other failure stays a failure
+ * (nothing is kept, a retry runs anew).
+ */
+const recover = <E>(error: E): Effect.Effect<HttpServerResponse.HttpServerResponse, E> =>
+  HttpServerRespondable.isRespondable(error)
+    ? Effect.flatMap(
+      HttpServerRespondable.toResponse(error),
+      (response) => replayedStatus(response.status) ? Effect.succeed(response) : Effect.fail(error)
+    )
+    : Effect.fail(error)
+
+export const layer = Layer.effect(Idempotency, Effect.gen(function*() {
+  const store = yield* IdempotencyStore
+  const digest = yield* Digest.Digest
+  const sha256 = (bytes: Uint8Array) => Effect.map(digest.digest(Digest.sha256, bytes), hex)
+
+  /** Whose key it is: a digest of the API key, or the token's subject; never the secret itself. */
+  const ownerOf = (principal: Principal): Effect.Effect<string> => {
+    switch (principal.scheme) {
+      case "api-key":
+        return Effect.map(sha256(encoder.encode(Redacted.value(principal.key))), (digest) => `key:${digest}`)
+      case "bearer":
+        return principal.subject !== undefined
+          ? Effect.succeed(`sub:${principal.subject}`)
+          : Effect.map(sha256(encoder.encode(Redacted.value(principal.token))), (digest) => `token:${digest}`)
+      case "none":
+        return Effect.succeed("anonymous")
+    }
+  }
+
+  return Idempotency.of((httpEffect) =>
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      const key = request.headers["idempotency-key"]
+      // No key: nothing to do. A malformed key: the endpoint's header schema answers 400 naming it.
+      if (key === undefined || !isIdempotencyKey(key)) return httpEffect
+      return Effect.matchEffect(request.arrayBuffer, {
+        // A body that cannot be read: the handler meets the same failure and answers it.
+        onFailure: () => httpEffect,
+        onSuccess: (body) =>
+          Effect.gen(function*() {
+            const owner = yield* ownerOf(yield* Principal)
+            const fingerprint = `${request.method} ${request.url} ${yield* sha256(new Uint8Array(body))}`
+            const result = yield* store.run({ owner, key, fingerprint }, httpEffect, recover, outcomeOf)
+            return result._tag === "Ran" ? result.value : replay(result.outcome)
+          })
+      })
+    })
+  )
+}))

@@ -1,0 +1,196 @@
+/**
+ * Where idempotency keys and the outcomes they replay are kept: the table
+ * `idempotency_keys` (migration `0006_idempotency`) in PostgreSQL or PGlite,
+ * so every replica sees every key, or a map in memory. The design, and why a
+ * crash can never separate a write from its record, is in
+ * `docs/idempotency.md`.
+ */
+import { Clock, Context, Duration, Effect, Exit, Layer, Schedule } from "effect"
+import { SqlClient } from "effect/sql"
+import { idempotencyTtl } from "../Config.ts"
+import type { DatabaseUnavailable } from "../Errors.ts"
+import { IdempotencyKeyInFlight, IdempotencyKeyReused } from "../Shared/Idempotency.ts"
+import { mapSqlError } from "./SqlRepository.ts"
+
+/** A request's claim on a key: whose key, which key, and what request it stands for. */
+export interface Claim {
+  /** The credential's identity (a digest or a token subject, never a secret). */
+  readonly owner: string
+  readonly key: string
+  /** Method, path and body digest: a retry must match it. */
+  readonly fingerprint: string
+}
+
+/** A stored response: what a replay answers. `headers` holds `content-type` when there is a body. */
+export interface Outcome {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+/** What `run` did: ran the write now, or found the outcome of an earlier run. */
+export type Run<A> = { readonly _tag: "Ran"; readonly value: A } | { readonly _tag: "Replayed"; readonly outcome: Outcome }
+
+export interface IdempotencyStoreShape {
+  /**
+   * Runs `execute` at most once per claimed key and keeps its outcome with
+   * its writes: in the same transaction on SQL. A failure of `execute` that
+   * `recover` turns into a value is kept too (a 409 is an outcome); any other
+   * failure keeps nothing and writes nothing, so a retry runs anew.
+   */
+  readonly run: <A, E, R>(
+    claim: Claim,
+    execute: Effect.Effect<A, E, R>,
+    recover: (error: E) => Effect.Effect<A, E>,
+    outcomeOf: (value: A) => Outcome
+  ) => Effect.Effect<Run<A>, E | IdempotencyKeyReused | IdempotencyKeyInFlight | DatabaseUnavailable, R>
+}
+
+/** A failure of the write, kept apart from the store's own while the transaction unwinds. */
+class Aborted<E> {
+  readonly _tag = "Aborted"
+  readonly error: E
+  constructor(error: E) {
+    this.error = error
+  }
+}
+
+const ran = <A>(value: A): Run<A> => ({ _tag: "Ran", value })
+const replayed = <A>(outcome: Outcome): Run<A> => ({ _tag: "Replayed", outcome })
+
+/** Sweeps run this often (at most every TTL, at least every 5 minutes), off the request path. */
+const sweepInterval = (ttl: Duration.Duration) => Duration.max(Duration.min(ttl, Duration.minutes(5)), Duration.seconds(1))
+
+interface StoredRow {
+  readonly fingerprint: string
+  readonly state: "in-flight" | "complete"
+  readonly status: number | null
+  readonly headers: string | Record<string, string> | null
+  readonly body: string | null
+}
+
+export class IdempotencyStore extends Context.Service<IdempotencyStore, IdempotencyStoreShape>()("zoo-api/Repo/IdempotencyStore") {
+  /**
+   * PostgreSQL or PGlite through `SqlClient`. One transaction per keyed
+   * request: a transaction-level advisory lock on the key (busy: 409, the
+   * first request still runs), the key's row claimed (`ON CONFLICT`: an
+   * earlier outcome is replayed), the write in a savepoint (so a refused
+   * write, a 409, can still be kept), the outcome written to the row, commit.
+   */
+  static readonly layer = Layer.effect(IdempotencyStore, Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const ttl = yield* Effect.orDie(idempotencyTtl)
+    const ttlMillis = Math.max(1, Math.round(Duration.toMillis(ttl)))
+    const statement = mapSqlError()
+
+    yield* Effect.forkScoped(Effect.repeat(
+      // Expired rows in batches, so a sweep never holds many row locks; a failed sweep is retried next time.
+      sql`DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY (
+            SELECT ctid FROM idempotency_keys WHERE expires_at <= clock_timestamp() LIMIT 1000))`.pipe(
+        statement,
+        Effect.catchCause((cause) => Effect.logWarning("Idempotency sweep failed", cause))
+      ),
+      Schedule.spaced(sweepInterval(ttl))
+    ))
+
+    const claimKey = (claim: Claim) =>
+      sql<{ readonly locked: boolean; readonly claimed: boolean }>`
+        WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtextextended(${`${claim.owner} ${claim.key}`}::text, 0)) AS locked),
+        claimed AS (
+          INSERT INTO idempotency_keys (owner, key, fingerprint, state, expires_at)
+          SELECT ${claim.owner}::text, ${claim.key}::text, ${claim.fingerprint}::text, 'in-flight',
+                 clock_timestamp() + ${ttlMillis}::bigint * interval '1 millisecond'
+          FROM lock WHERE locked
+          ON CONFLICT (owner, key) DO UPDATE
+            SET fingerprint = excluded.fingerprint, state = 'in-flight', status = NULL, headers = NULL, body = NULL,
+                expires_at = excluded.expires_at
+            WHERE idempotency_keys.expires_at <= clock_timestamp()
+          RETURNING 1
+        )
+        SELECT (SELECT locked FROM lock) AS locked, EXISTS (SELECT 1 FROM claimed) AS claimed`.pipe(statement)
+
+    /** The earlier request's row: its outcome if the request matches, else 422. */
+    const earlier = (claim: Claim) =>
+      Effect.flatMap(
+        sql<StoredRow>`
+          SELECT fingerprint, state, status, headers, body FROM idempotency_keys
+          WHERE owner = ${claim.owner} AND key = ${claim.key} AND expires_at > clock_timestamp()`.pipe(statement),
+        ([row]): Effect.Effect<Outcome, IdempotencyKeyReused | IdempotencyKeyInFlight> => {
+          // Gone (it just expired) or not finished: either way, the client should come back.
+          if (row === undefined || row.state !== "complete" || row.status === null) return Effect.fail(IdempotencyKeyInFlight.instance)
+          if (row.fingerprint !== claim.fingerprint) return Effect.fail(IdempotencyKeyReused.instance)
+          const headers = typeof row.headers === "string" ? JSON.parse(row.headers) : row.headers ?? {}
+          return Effect.succeed({ status: row.status, headers, body: row.body ?? "" })
+        }
+      )
+
+    const complete = (claim: Claim, outcome: Outcome) =>
+      sql`UPDATE idempotency_keys
+          SET state = 'complete', status = ${outcome.status}, headers = ${JSON.stringify(outcome.headers)}::jsonb, body = ${outcome.body}
+          WHERE owner = ${claim.owner} AND key = ${claim.key}`.pipe(statement)
+
+    return IdempotencyStore.of({
+      run: <A, E, R>(claim: Claim, execute: Effect.Effect<A, E, R>, recover: (error: E) => Effect.Effect<A, E>, outcomeOf: (value: A) => Outcome) =>
+        sql.withTransaction(Effect.gen(function*() {
+          const [claimed] = yield* claimKey(claim)
+          if (!claimed?.locked) return yield* IdempotencyKeyInFlight.instance
+          if (!claimed.claimed) return replayed<A>(yield* earlier(claim))
+          // A savepoint, so that a write the database refused (a unique key, a
+          // reference: a 409 or 422 to keep) leaves the transaction usable.
+          // Not released on success: the commit ends it, one round trip fewer.
+          yield* sql`SAVEPOINT idempotent_write`.pipe(statement)
+          const value = yield* Effect.catch(Effect.mapError(execute, (error) => new Aborted(error)), (aborted) =>
+            Effect.andThen(
+              sql`ROLLBACK TO SAVEPOINT idempotent_write`.pipe(statement),
+              Effect.mapError(recover(aborted.error), (error) => new Aborted(error))
+            ))
+          yield* complete(claim, outcomeOf(value))
+          return ran(value)
+        })).pipe(
+          // BEGIN or COMMIT failed: the database is gone, and the write with it.
+          Effect.catchTag("SqlError", (error) => statement(Effect.fail(error))),
+          // Any other failure of the write: rolled back, nothing kept; the caller answers it.
+          Effect.catchTag("Aborted", (aborted) => Effect.fail(aborted.error))
+        )
+    })
+  }))
+
+  /** In memory: one map, checked and claimed in one synchronous step. */
+  static readonly layerMemory = Layer.effect(IdempotencyStore, Effect.gen(function*() {
+    const ttl = Duration.toMillis(yield* Effect.orDie(idempotencyTtl))
+    const entries = new Map<string, { state: "in-flight" | "complete"; fingerprint: string; expiresAt: number; outcome?: Outcome }>()
+    yield* Effect.forkScoped(Effect.repeat(
+      Effect.clockWith((clock) =>
+        Effect.sync(() => {
+          const now = clock.currentTimeMillisUnsafe()
+          for (const [id, entry] of entries) if (entry.state === "complete" && entry.expiresAt <= now) entries.delete(id)
+        })
+      ),
+      Schedule.spaced(sweepInterval(Duration.millis(ttl)))
+    ))
+    return IdempotencyStore.of({
+      run: <A, E, R>(claim: Claim, execute: Effect.Effect<A, E, R>, recover: (error: E) => Effect.Effect<A, E>, outcomeOf: (value: A) => Outcome) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Run<A>, E | IdempotencyKeyInFlight | IdempotencyKeyReused, R> => {
+          const id = `${claim.owner}\u0000${claim.key}`
+          const entry = entries.get(id)
+          if (entry !== undefined && (entry.state === "in-flight" || entry.expiresAt > now)) {
+            if (entry.state === "in-flight") return Effect.fail(IdempotencyKeyInFlight.instance)
+            if (entry.fingerprint !== claim.fingerprint) return Effect.fail(IdempotencyKeyReused.instance)
+            return Effect.succeed(replayed<A>(entry.outcome!))
+          }
+          entries.set(id, { state: "in-flight", fingerprint: claim.fingerprint, expiresAt: now + ttl })
+          return execute.pipe(
+            Effect.catch(recover),
+            Effect.onExit((exit) =>
+              Clock.currentTimeMillis.pipe(Effect.map((at) => {
+                if (Exit.isSuccess(exit)) {
+                  entries.set(id, { state: "complete", fingerprint: claim.fingerprint, expiresAt: at + ttl, outcome: outcomeOf(exit.value) })
+                } else entries.delete(id)
+              }))
+            ),
+            Effect.map(ran)
+          )
+        })
+    })
+  }))
+}
