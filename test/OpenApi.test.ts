@@ -41,10 +41,12 @@ describe("OpenAPI document", () => {
     }
   })
 
-  it("documents 409 on POST, and only there", () => {
-    const { example } = problemResponse(collection, "post", "409")
-    assert.strictEqual(example.type, "/problems/animal-already-exists")
-    for (const method of ["get", "put", "patch", "delete"]) assert.isUndefined(operation(item, method).responses["409"])
+  it("documents 409 on POST (an id taken, or an Idempotency-Key in flight), the latter on PATCH, and 409 nowhere else", () => {
+    const examples = operation(collection, "post").responses["409"].content["application/problem+json"].examples
+    assert.strictEqual(examples.AnimalAlreadyExists.value.type, "/problems/animal-already-exists")
+    assert.strictEqual(examples.IdempotencyKeyInFlight.value.type, "/problems/idempotency-key-in-flight")
+    assert.strictEqual(problemResponse(item, "patch", "409").example.type, "/problems/idempotency-key-in-flight")
+    for (const method of ["get", "put", "delete"]) assert.isUndefined(operation(item, method).responses["409"])
   })
 
   it("documents a 400 problem listing every error on every endpoint with input", () => {

@@ -16,6 +16,7 @@ const keyPattern = /^[\x21-\x7e]{1,255}$/
 export const isIdempotencyKey = (value: string): boolean => keyPattern.test(value)
 
 export const IdempotencyKey = Schema.String.check(
+  Schema.isMaxLength(255),
   Schema.isPattern(keyPattern, { expected: "1 to 255 visible ASCII characters (no spaces)" })
 ).annotate({
   description: "Makes this write safe to retry: the first request with a key runs, and a retry with the same key, " +
@@ -57,7 +58,10 @@ export const inFlightRetryAfter = 1
 const InFlightResponse = IdempotencyKeyInFlight.pipe(HttpApiSchema.encodeToWithHeaders({
   body: IdempotencyKeyInFlight,
   headers: {
-    "retry-after": Schema.String.annotate({ description: "Seconds to wait before retrying", examples: [String(inFlightRetryAfter)] })
+    "retry-after": Schema.optionalKey(Schema.String.annotate({
+      description: "Seconds to wait before retrying (sent with `/problems/idempotency-key-in-flight`)",
+      examples: [String(inFlightRetryAfter)]
+    }))
   }
 }, {
   decode: ({ body }) => body,
