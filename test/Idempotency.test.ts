@@ -2,6 +2,7 @@
  * `Idempotency-Key` (SPEC §3 "Safe retries"): the contract on every backend,
  * expiry, the OpenAPI document and the typed client's option.
  */
+import fc from "fast-check"
 import { describe, it as vitestIt } from "vitest"
 import { assert, layer } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
@@ -10,6 +11,7 @@ import { Api } from "../src/Api.ts"
 import { ZooClient } from "../src/Client.ts"
 import { MemoryRepositories, SqlRepositories } from "../src/Http/App.ts"
 import { pgliteLayer, postgresLayer, skipPostgres } from "./support/Databases.ts"
+import { fetchText } from "./support/Fetch.ts"
 import { baseUrl, TestServer, testApiKey } from "./support/TestServer.ts"
 import { countNamed, idempotencyContract, lion, newKey, write } from "./Repo/IdempotencyContract.ts"
 
@@ -92,3 +94,53 @@ layer(ClientLayer.pipe(Layer.provideMerge(TestServer(MemoryRepositories))), { ex
       assert.strictEqual(reused._tag, "IdempotencyKeyReused")
     }))
 })
+
+/**
+ * Any interleaving of retries of one keyed request — waves of concurrent
+ * attempts, with or without a pause between — creates at most one animal,
+ * and every answer is that animal's 201 or a 409 to come back later.
+ */
+for (const [backend, repositories] of [
+  ["memory", MemoryRepositories],
+  ["PGlite", SqlRepositories.pipe(Layer.provide(pgliteLayer()))]
+] as const) {
+  layer(TestServer(repositories), { excludeTestServices: true })(`property: retries of one key (${backend})`, (it) => {
+    it.effect("create at most one resource", () =>
+      Effect.gen(function*() {
+        const url = yield* baseUrl
+        const send = (key: string, name: string) =>
+          fetchText(`${url}/v2/animals`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-api-key": testApiKey, "idempotency-key": key },
+            body: JSON.stringify(lion(name))
+          })
+        const waves = fc.array(fc.record({ attempts: fc.integer({ min: 1, max: 6 }), pauseMs: fc.constantFrom(0, 0, 5, 20) }), {
+          minLength: 1,
+          maxLength: 5
+        })
+        yield* Effect.promise(() =>
+          fc.assert(
+            fc.asyncProperty(waves, async (schedule) => {
+              const key = newKey()
+              const name = `Prop ${key.slice(4, 16)}`
+              const answers: Array<{ status: number; text: string }> = []
+              for (const wave of schedule) {
+                answers.push(...await Promise.all(Array.from({ length: wave.attempts }, () => send(key, name))))
+                if (wave.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, wave.pauseMs))
+              }
+              const created = new Set(answers.filter((answer) => answer.status === 201).map((answer) => answer.text))
+              assert.isAtMost(created.size, 1)
+              for (const answer of answers) assert.include([201, 409], answer.status, answer.text)
+              // Once every attempt has answered, a retry gets the one outcome.
+              const last = await send(key, name)
+              assert.strictEqual(last.status, 201, last.text)
+              if (created.size === 1) assert.strictEqual(last.text, [...created][0])
+              const listed = await fetchText(`${url}/v2/animals?name=${encodeURIComponent(name)}`)
+              assert.strictEqual(listed.headers.get("x-total-count"), "1")
+            }),
+            { numRuns: 15 }
+          )
+        )
+      }), 120_000)
+  })
+}
