@@ -50,7 +50,7 @@ const countNamed = async (url: string, name: string) =>
 const sendAndForget = async (url: string, key: string, body: string, until: () => Promise<boolean>) => {
   const { port } = new URL(url)
   const socket = Net.connect(Number(port), "127.0.0.1")
-  cleanups.push(async () => socket.destroy())
+  cleanups.push(() => Promise.resolve(socket.destroy()))
   socket.on("error", () => {})
   socket.write(
     `POST /v2/animals HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-API-Key: ${testApiKey}\r\n` +
