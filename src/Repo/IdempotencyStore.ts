@@ -55,6 +55,15 @@ class Aborted<E> {
   }
 }
 
+/** A refusal to keep, out of the transaction that met it. */
+class Refused<A> {
+  readonly _tag = "Refused"
+  readonly value: A
+  constructor(value: A) {
+    this.value = value
+  }
+}
+
 const ran = <A>(value: A): Run<A> => ({ _tag: "Ran", value })
 const replayed = <A>(outcome: Outcome): Run<A> => ({ _tag: "Replayed", outcome })
 
@@ -73,9 +82,10 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, Idempote
   /**
    * PostgreSQL or PGlite through `SqlClient`. One transaction per keyed
    * request: a transaction-level advisory lock on the key (busy: 409, the
-   * first request still runs), the key's row claimed (`ON CONFLICT`: an
-   * earlier outcome is replayed), the write in a savepoint (so a refused
-   * write, a 409, can still be kept), the outcome written to the row, commit.
+   * first request still runs) and the key's row claimed in one statement
+   * (`ON CONFLICT`: an earlier outcome is replayed), the write, the outcome
+   * written to the row, commit. A refused write (404, 409, 412, 422) is
+   * rolled back and its refusal kept in a second, short transaction.
    */
   static readonly layer = Layer.effect(IdempotencyStore, Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -93,17 +103,23 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, Idempote
       Schedule.spaced(sweepInterval(ttl))
     ))
 
-    const claimKey = (claim: Claim) =>
+    /**
+     * Takes the key for this transaction: its advisory lock (not taken: 409)
+     * and its row, `in-flight`, or at once `complete` with `outcome`; an
+     * unexpired row of an earlier request is left as it is (`claimed` false).
+     */
+    const claimKey = (claim: Claim, outcome?: Outcome) =>
       sql<{ readonly locked: boolean; readonly claimed: boolean }>`
         WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtextextended(${`${claim.owner} ${claim.key}`}::text, 0)) AS locked),
         claimed AS (
-          INSERT INTO idempotency_keys (owner, key, fingerprint, state, expires_at)
-          SELECT ${claim.owner}::text, ${claim.key}::text, ${claim.fingerprint}::text, 'in-flight',
-                 clock_timestamp() + ${ttlMillis}::bigint * interval '1 millisecond'
+          INSERT INTO idempotency_keys (owner, key, fingerprint, state, status, headers, body, expires_at)
+          SELECT ${claim.owner}::text, ${claim.key}::text, ${claim.fingerprint}::text, ${outcome ? "complete" : "in-flight"}::text,
+                 ${outcome?.status ?? null}::smallint, ${outcome ? JSON.stringify(outcome.headers) : null}::jsonb,
+                 ${outcome?.body ?? null}::text, clock_timestamp() + ${ttlMillis}::bigint * interval '1 millisecond'
           FROM lock WHERE locked
           ON CONFLICT (owner, key) DO UPDATE
-            SET fingerprint = excluded.fingerprint, state = 'in-flight', status = NULL, headers = NULL, body = NULL,
-                expires_at = excluded.expires_at
+            SET fingerprint = excluded.fingerprint, state = excluded.state, status = excluded.status,
+                headers = excluded.headers, body = excluded.body, expires_at = excluded.expires_at
             WHERE idempotency_keys.expires_at <= clock_timestamp()
           RETURNING 1
         )
@@ -129,24 +145,30 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, Idempote
           SET state = 'complete', status = ${outcome.status}, headers = ${JSON.stringify(outcome.headers)}::jsonb, body = ${outcome.body}
           WHERE owner = ${claim.owner} AND key = ${claim.key}`.pipe(statement)
 
+    /** The claim, then an earlier outcome, or `execute`'s result to go on with. */
+    const claimed = <A>(claim: Claim, outcome?: Outcome) =>
+      Effect.flatMap(claimKey(claim, outcome), ([row]): Effect.Effect<Run<A> | undefined, IdempotencyKeyInFlight | IdempotencyKeyReused | DatabaseUnavailable> =>
+        !row?.locked
+          ? Effect.fail(IdempotencyKeyInFlight.instance)
+          : row.claimed
+          ? Effect.succeed(undefined)
+          : Effect.map(earlier(claim), (outcome) => replayed<A>(outcome)))
+
     return IdempotencyStore.of({
       run: <A, E, R>(claim: Claim, execute: Effect.Effect<A, E, R>, recover: (error: E) => Effect.Effect<A, E>, outcomeOf: (value: A) => Outcome) =>
         sql.withTransaction(Effect.gen(function*() {
-          const [claimed] = yield* claimKey(claim)
-          if (!claimed?.locked) return yield* IdempotencyKeyInFlight.instance
-          if (!claimed.claimed) return replayed<A>(yield* earlier(claim))
-          // A savepoint, so that a write the database refused (a unique key, a
-          // reference: a 409 or 422 to keep) leaves the transaction usable.
-          // Not released on success: the commit ends it, one round trip fewer.
-          yield* sql`SAVEPOINT idempotent_write`.pipe(statement)
+          const earlierRun = yield* claimed<A>(claim)
+          if (earlierRun !== undefined) return earlierRun
           const value = yield* Effect.catch(Effect.mapError(execute, (error) => new Aborted(error)), (aborted) =>
-            Effect.andThen(
-              sql`ROLLBACK TO SAVEPOINT idempotent_write`.pipe(statement),
-              Effect.mapError(recover(aborted.error), (error) => new Aborted(error))
-            ))
+            // A refusal (404, 409, 412, 422) wrote nothing, but a refusing constraint has aborted the
+            // transaction: roll it back (a failure) and keep the refusal in a transaction of its own.
+            Effect.flatMap(Effect.mapError(recover(aborted.error), (error) => new Aborted(error)), (value) => Effect.fail(new Refused<A>(value))))
           yield* complete(claim, outcomeOf(value))
           return ran(value)
         })).pipe(
+          // The key was free a moment ago; if another request took it since, its outcome is the key's.
+          Effect.catchTag("Refused", ({ value }: Refused<A>) =>
+            sql.withTransaction(Effect.map(claimed<A>(claim, outcomeOf(value)), (earlierRun) => earlierRun ?? ran(value)))),
           // BEGIN or COMMIT failed: the database is gone, and the write with it.
           Effect.catchTag("SqlError", (error) => statement(Effect.fail(error))),
           // Any other failure of the write: rolled back, nothing kept; the caller answers it.

@@ -189,6 +189,21 @@ export const idempotencyContract = <E>(backend: string, repositories: Layer.Laye
           assert.strictEqual((yield* rawRequest(path)).json().version, 3)
         }))
 
+      it.effect("a PATCH that met a 404 keeps it, even once the animal exists", () =>
+        Effect.gen(function*() {
+          const id = globalThis.crypto.randomUUID()
+          const key = newKey()
+          const patch = { body: { nickname: "Leo" }, contentType: "application/merge-patch+json", key }
+          const missing = yield* write("PATCH", `/v2/animals/${id}`, patch)
+          assert.strictEqual(missing.status, 404, missing.text)
+          assert.strictEqual((yield* write("POST", "/v2/animals", { body: { ...lion(newName()), id } })).status, 201)
+          const again = yield* write("PATCH", `/v2/animals/${id}`, patch)
+          assert.strictEqual(again.status, 404, again.text)
+          assert.strictEqual(again.headers.get("idempotent-replayed"), "true")
+          assert.strictEqual(again.json().type, "/problems/animal-not-found")
+          assert.strictEqual((yield* rawRequest(`/v2/animals/${id}`)).json().version, 1)
+        }))
+
       it.effect("assign and unassign with a key replay their 204", () =>
         Effect.gen(function*() {
           const keeper = yield* write("POST", "/v2/zookeepers", {
