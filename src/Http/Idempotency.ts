@@ -13,9 +13,11 @@ import { Principal } from "../Auth/Principal.ts"
 import { IdempotencyStore, type Outcome } from "../Repo/IdempotencyStore.ts"
 import { Idempotency, isIdempotencyKey, replayedStatus } from "../Shared/Idempotency.ts"
 
+const hexDigits = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"))
+
 const hex = (bytes: Uint8Array) => {
   let text = ""
-  for (const byte of bytes) text += byte.toString(16).padStart(2, "0")
+  for (let i = 0; i < bytes.length; i++) text += hexDigits[bytes[i]!]
   return text
 }
 
@@ -94,12 +96,14 @@ export const layer = Layer.effect(Idempotency, Effect.gen(function*() {
         // A body that cannot be read: the handler meets the same failure and answers it.
         onFailure: () => httpEffect,
         onSuccess: (body) =>
-          Effect.gen(function*() {
-            const owner = yield* ownerOf(yield* Principal)
-            const fingerprint = `${request.method} ${request.url} ${yield* sha256(new Uint8Array(body))}`
-            const result = yield* store.run({ owner, key, fingerprint }, httpEffect, recover, outcomeOf)
-            return result._tag === "Ran" ? result.value : replay(result.outcome)
-          })
+          Effect.flatMap(
+            Effect.all([Effect.flatMap(Effect.service(Principal), ownerOf), sha256(new Uint8Array(body))]),
+            ([owner, bodyDigest]) =>
+              Effect.map(
+                store.run({ owner, key, fingerprint: `${request.method} ${request.url} ${bodyDigest}` }, httpEffect, recover, outcomeOf),
+                (result) => result._tag === "Ran" ? result.value : replay(result.outcome)
+              )
+          )
       })
     })
   )

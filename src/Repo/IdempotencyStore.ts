@@ -5,7 +5,7 @@
  * crash can never separate a write from its record, is in
  * `docs/idempotency.md`.
  */
-import { Clock, Context, Duration, Effect, Exit, Layer, Schedule } from "effect"
+import { Context, Duration, Effect, Exit, Layer, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 import { idempotencyTtl } from "../Config.ts"
 import type { DatabaseUnavailable } from "../Errors.ts"
@@ -180,7 +180,17 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, Idempote
   /** In memory: one map, checked and claimed in one synchronous step. */
   static readonly layerMemory = Layer.effect(IdempotencyStore, Effect.gen(function*() {
     const ttl = Duration.toMillis(yield* Effect.orDie(idempotencyTtl))
-    const entries = new Map<string, { state: "in-flight" | "complete"; fingerprint: string; expiresAt: number; outcome?: Outcome }>()
+    /** An entry is made in flight and completed in place; its outcome is made only if it is replayed. */
+    interface Entry {
+      state: "in-flight" | "complete"
+      readonly fingerprint: string
+      readonly expiresAt: number
+      outcome: () => Outcome
+    }
+    const inFlight = (): Outcome => {
+      throw new Error("IdempotencyStore: an entry in flight has no outcome")
+    }
+    const entries = new Map<string, Entry>()
     yield* Effect.forkScoped(Effect.repeat(
       Effect.clockWith((clock) =>
         Effect.sync(() => {
@@ -192,23 +202,25 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, Idempote
     ))
     return IdempotencyStore.of({
       run: <A, E, R>(claim: Claim, execute: Effect.Effect<A, E, R>, recover: (error: E) => Effect.Effect<A, E>, outcomeOf: (value: A) => Outcome) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Run<A>, E | IdempotencyKeyInFlight | IdempotencyKeyReused, R> => {
+        Effect.clockWith((clock): Effect.Effect<Run<A>, E | IdempotencyKeyInFlight | IdempotencyKeyReused, R> => {
+          const now = clock.currentTimeMillisUnsafe()
           const id = `${claim.owner}\u0000${claim.key}`
-          const entry = entries.get(id)
-          if (entry !== undefined && (entry.state === "in-flight" || entry.expiresAt > now)) {
-            if (entry.state === "in-flight") return Effect.fail(IdempotencyKeyInFlight.instance)
-            if (entry.fingerprint !== claim.fingerprint) return Effect.fail(IdempotencyKeyReused.instance)
-            return Effect.succeed(replayed<A>(entry.outcome!))
+          const found = entries.get(id)
+          if (found !== undefined && (found.state === "in-flight" || found.expiresAt > now)) {
+            if (found.state === "in-flight") return Effect.fail(IdempotencyKeyInFlight.instance)
+            if (found.fingerprint !== claim.fingerprint) return Effect.fail(IdempotencyKeyReused.instance)
+            return Effect.succeed(replayed<A>(found.outcome()))
           }
-          entries.set(id, { state: "in-flight", fingerprint: claim.fingerprint, expiresAt: now + ttl })
+          const entry: Entry = { state: "in-flight", fingerprint: claim.fingerprint, expiresAt: now + ttl, outcome: inFlight }
+          entries.set(id, entry)
           return execute.pipe(
             Effect.catch(recover),
             Effect.onExit((exit) =>
-              Clock.currentTimeMillis.pipe(Effect.map((at) => {
-                if (Exit.isSuccess(exit)) {
-                  entries.set(id, { state: "complete", fingerprint: claim.fingerprint, expiresAt: at + ttl, outcome: outcomeOf(exit.value) })
-                } else entries.delete(id)
-              }))
+              Effect.sync(() => {
+                if (Exit.isFailure(exit)) return entries.delete(id)
+                entry.state = "complete"
+                entry.outcome = () => outcomeOf(exit.value)
+              })
             ),
             Effect.map(ran)
           )
