@@ -13,14 +13,6 @@ import { Principal } from "../Auth/Principal.ts"
 import { IdempotencyStore, type Outcome } from "../Repo/IdempotencyStore.ts"
 import { Idempotency, isIdempotencyKey, replayedStatus } from "../Shared/Idempotency.ts"
 
-const hexDigits = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"))
-
-const hex = (bytes: Uint8Array) => {
-  let text = ""
-  for (let i = 0; i < bytes.length; i++) text += hexDigits[bytes[i]!]
-  return text
-}
-
 /** The headers a replay repeats; the rest (request id, rate limits, ...) belong to each response. */
 const keptHeaders = ["location", "etag", "last-modified"] as const
 
@@ -71,7 +63,7 @@ const recover = <E>(error: E): Effect.Effect<HttpServerResponse.HttpServerRespon
 export const layer = Layer.effect(Idempotency, Effect.gen(function*() {
   const store = yield* IdempotencyStore
   const digest = yield* Digest.Digest
-  const sha256 = (bytes: Uint8Array) => Effect.map(digest.digest(Digest.sha256, bytes), hex)
+  const sha256 = (bytes: Uint8Array) => digest.digestHex(Digest.sha256, bytes)
 
   /** Whose key it is: a digest of the API key, or the token's subject; never the secret itself. */
   const ownerOf = (principal: Principal): Effect.Effect<string> => {
