@@ -11,7 +11,7 @@ import { HttpRouter, HttpServer } from "effect/http"
 import type { WriteAccess } from "./Auth/WriteAccess.ts"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
 import type { InvalidConfiguration } from "./Config.ts"
-import { makeAppRoutes, MemoryRepositories, type Repositories } from "./Http/App.ts"
+import { makeAppRoutes, MemoryRepositories, type Repositories, routerConfig } from "./Http/App.ts"
 
 /** Writes are checked as the environment says (`API_KEYS`, `AUTH_JWKS_URL`, ...), unless `writeAccess` says otherwise. */
 export const makeWebHandler = <E>(
@@ -25,8 +25,8 @@ export const makeWebHandler = <E>(
     makeAppRoutes(repositories).pipe(
       Layer.provide(writeAccess),
       Layer.provide(HttpServer.layerServices),
-      // Idempotency keys digest credentials and bodies.
+      // Idempotency keys digest request bodies.
       Layer.provide(Digest.layerWebCrypto)
     ),
-    { disableLogger: true }
+    { disableLogger: true, routerConfig }
   )

@@ -6,10 +6,10 @@
  * `Idempotent-Replayed: true`. A write without the header pays one header
  * lookup. See `docs/idempotency.md`.
  */
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { Digest } from "effect/crypto"
 import { HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
-import { Principal } from "../Auth/Principal.ts"
+import { Credentials, requestVerification, type Verification } from "../Auth/Credentials.ts"
 import { IdempotencyStore, type Outcome } from "../Repo/IdempotencyStore.ts"
 import { Idempotency, isIdempotencyKey, replayedStatus } from "../Shared/Idempotency.ts"
 
@@ -17,7 +17,19 @@ import { Idempotency, isIdempotencyKey, replayedStatus } from "../Shared/Idempot
 const keptHeaders = ["location", "etag", "last-modified"] as const
 
 const decoder = new TextDecoder()
-const encoder = new TextEncoder()
+
+/**
+ * Whose key it is: the verified credential (`WriteAccess` let the write
+ * through) — an API key's digest, or a token's subject so that a client's
+ * renewed token keeps its keys; never the secret itself. Without access
+ * control (handler tests), everyone is one client.
+ */
+const ownerOf = (verification: Verification): string =>
+  verification._tag !== "Verified"
+    ? "anonymous"
+    : verification.subject !== undefined
+    ? `sub:${verification.subject}`
+    : verification.client
 
 /** A response as stored. Our handlers answer with bytes or nothing; anything else is a bug (a 500, the write rolled back). */
 const outcomeOf = (response: HttpServerResponse.HttpServerResponse): Outcome => {
@@ -64,20 +76,11 @@ export const layer = Layer.effect(Idempotency, Effect.gen(function*() {
   const store = yield* IdempotencyStore
   const digest = yield* Digest.Digest
   const sha256 = (bytes: Uint8Array) => digest.digestHex(Digest.sha256, bytes)
-
-  /** Whose key it is: a digest of the API key, or the token's subject; never the secret itself. */
-  const ownerOf = (principal: Principal): Effect.Effect<string> => {
-    switch (principal.scheme) {
-      case "api-key":
-        return Effect.map(sha256(encoder.encode(Redacted.value(principal.key))), (digest) => `key:${digest}`)
-      case "bearer":
-        return principal.subject !== undefined
-          ? Effect.succeed(`sub:${principal.subject}`)
-          : Effect.map(sha256(encoder.encode(Redacted.value(principal.token))), (digest) => `token:${digest}`)
-      case "none":
-        return Effect.succeed("anonymous")
-    }
-  }
+  // The request's verification, memoised at the edge: asked again here, it is not made again.
+  const owner = Option.match(yield* Effect.serviceOption(Credentials), {
+    onNone: () => Effect.succeed("anonymous"),
+    onSome: (credentials) => Effect.map(Effect.provideService(requestVerification, Credentials, credentials), ownerOf)
+  })
 
   return Idempotency.of((httpEffect) =>
     Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
@@ -89,7 +92,7 @@ export const layer = Layer.effect(Idempotency, Effect.gen(function*() {
         onFailure: () => httpEffect,
         onSuccess: (body) =>
           Effect.flatMap(
-            Effect.all([Effect.flatMap(Effect.service(Principal), ownerOf), sha256(new Uint8Array(body))]),
+            Effect.all([owner, sha256(new Uint8Array(body))]),
             ([owner, bodyDigest]) =>
               Effect.map(
                 store.run({ owner, key, fingerprint: `${request.method} ${request.url} ${bodyDigest}` }, httpEffect, recover, outcomeOf),
