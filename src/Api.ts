@@ -84,7 +84,10 @@ export class Api extends HttpApi.make("zoo-api")
   .middleware(HttpApiMiddleware.ProblemDetails)
   .annotate(HttpApi.ParseOptions, { errors: "all" })
   // The document says `additionalProperties: false`; decoding agrees by rejecting unknown fields.
-  .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
+  // `reportInput` lets a 400 tell `null` from a wrong type ("must not be null — it is required").
+  .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error", reportInput: true })
+  // A query parameter the endpoint does not declare is a 400, so `?specie=lion` never lists everything.
+  .annotate(HttpApi.QueryParseOptions, { errors: "all", onExcessProperty: "error" })
   .annotate(HttpApi.AdditionalSchemas, [RouteNotFound, MethodNotAllowed, NotAcceptable, ContentTooLarge, TooManyRequests])
   .annotate(OpenApi.Transform, (spec) => documentServers(documentRetirement(documentPageQuery(addLimitProblems(addRouterProblems(addProblemExamples([
     ...animalsContract.problemExamples,
@@ -96,8 +99,9 @@ export class Api extends HttpApi.make("zoo-api")
     new HttpApiError.BadRequestProblem({
       detail: "Request validation failed",
       errors: [
-        { path: ["payload", "name"], message: "Expected a string with between 5 and 100 code points, got \"Leo\"" },
-        { path: ["payload", "species"], message: "Expected \"lion\" | \"tiger\" | \"elephant\" | \"monkey\" | \"zebra\" | \"panda\", got \"dragon\"" }
+        { path: ["payload", "name"], message: "\"name\": must be a string with between 5 and 100 code points" },
+        { path: ["payload", "species"], message: "\"species\": must be one of \"lion\", \"tiger\", \"elephant\", \"monkey\", \"zebra\", \"panda\"" },
+        { path: ["payload", "colour"], message: "\"colour\": unknown field" }
       ]
     }),
     new HttpApiError.InternalServerErrorProblem({}),

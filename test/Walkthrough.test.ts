@@ -139,7 +139,7 @@ describe("the document convention", () => {
     ].join("\n"))
     const result = await runStep(created!, 0)
     assert.isDefined(result)
-    assert.deepStrictEqual(outputMismatches(created!.expected, result!.output).map((problem) => problem.split(/[:,]/)[0]), [
+    assert.deepStrictEqual(outputMismatches(created!.expected, result.output).map((problem) => problem.split(/[:,]/)[0]), [
       "shown status 200",
       "shown header \"etag",
       "$.name"

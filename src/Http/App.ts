@@ -6,7 +6,7 @@
  */
 import { ByteSize, Effect, Layer, Option, Predicate, type Redacted } from "effect"
 import type { HttpServerRequest } from "effect/http"
-import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
+import { HttpApiBuilder } from "effect/http-api"
 import { AnimalsHttp } from "../Animals/AnimalsHttp.ts"
 import { AnimalsRepository } from "../Animals/AnimalsRepository.ts"
 import { Api } from "../Api.ts"
@@ -24,6 +24,7 @@ import * as Cors from "./Cors.ts"
 import { edgeMiddleware, makeRouteIndex } from "./Problems.ts"
 import * as RateLimit from "./RateLimit.ts"
 import * as Utf8Body from "./Utf8Body.ts"
+import * as ValidationProblems from "./ValidationProblems.ts"
 
 export const openApiPath = "/openapi.json"
 
@@ -121,7 +122,7 @@ export const makeAppRoutes = <E, R, EE = never, ER = never>(
     metricsRoute(options.metricsToken),
     makeEdge(options, bodyLimit)
   ).pipe(
-    Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true })),
+    Layer.provide(ValidationProblems.layer),
     // Every handler reads bodies under the limit: a chunked body stops there.
     Layer.provide(BodyLimit.layer(bodyLimit))
   )

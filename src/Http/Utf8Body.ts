@@ -31,7 +31,7 @@ export const stage = (limit: ByteSize.ByteSize): Effect.Effect<Stage> => Effect.
   HttpServerRespondable.toResponse(
     new HttpApiError.BadRequestProblem({
       detail: "Request validation failed",
-      errors: [{ path: ["payload"], message: "Expected a JSON body in UTF-8" }]
+      errors: [{ path: ["payload"], message: "the request body: must be JSON encoded as UTF-8" }]
     })
   ),
   (refused): Stage => (request, route, next) => {
