@@ -5,11 +5,13 @@ import { NodeCrypto, NodeFileSystem, NodeHttpServer, NodeRuntime } from "@effect
 import { Cause, Effect, Exit, Layer, Option, References, Runtime } from "effect"
 import { HttpMiddleware, HttpRouter } from "effect/http"
 import { createServer } from "node:http"
+import { usesDevelopmentKey } from "./Auth/AuthSettings.ts"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
 import * as Config from "./Config.ts"
 import * as Logging from "./Logging.ts"
 import { type EdgeOptions, makeAppRoutes, MemoryRepositories, type Repositories, requestSpanName, SqlRepositories } from "./Http/App.ts"
 import { V1Retirement } from "./Http/Deprecation.ts"
+import { DevelopmentKeyNotice } from "./Http/Docs.ts"
 import * as RateLimit from "./Http/RateLimit.ts"
 import * as Redis from "./Redis.ts"
 import * as Database from "./Repo/Database.ts"
@@ -56,6 +58,7 @@ const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
       Effect.logInfo(`Zoo API docs: http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}/docs`)
     ),
     Layer.provide(Layer.succeed(References.MinimumLogLevel, config.logLevel)),
+    Layer.provide(Layer.succeed(DevelopmentKeyNotice, usesDevelopmentKey(config))),
     Layer.provide(Layer.succeed(V1Retirement, { deprecatedAt: config.v1DeprecatedAt, sunsetAt: config.v1SunsetAt })),
     Layer.provide(Layer.succeed(HttpMiddleware.SpanNameGenerator, requestSpanName)),
     Layer.provide(Tracing.layer({

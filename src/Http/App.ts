@@ -17,7 +17,7 @@ import { ZookeepersHttp } from "../Zookeepers/ZookeepersHttp.ts"
 import { AnimalCare, ZookeepersRepository } from "../Zookeepers/ZookeepersRepository.ts"
 import { SystemHttp } from "./SystemHttp.ts"
 import { v1RetirementHeaders } from "./Deprecation.ts"
-import { DocsRoutes } from "./Docs.ts"
+import { docsPaths, DocsRoutes } from "./Docs.ts"
 import { metricsRoute } from "./Metrics.ts"
 import * as BodyLimit from "./BodyLimit.ts"
 import * as Cors from "./Cors.ts"
@@ -31,9 +31,7 @@ export const openApiPath = "/openapi.json"
 /** Built once: the route and `Allow` header of every path we serve. */
 const routeOf = makeRouteIndex(Api, [
   ["GET", openApiPath],
-  ["GET", "/docs"],
-  ["GET", "/docs/scalar.js"],
-  ["GET", "/docs/init.js"],
+  ...docsPaths.map((path) => ["GET", path] as const),
   ["GET", "/metrics"]
 ])
 
