@@ -123,9 +123,10 @@ export const preferredEncoding = (acceptEncoding: string | undefined, available:
 export const DocsRoutes = Layer.unwrap(Effect.gen(function*() {
   const fs = yield* FileSystem.FileSystem
   const developmentKey = yield* DevelopmentKeyNotice
-  const version = (JSON.parse(yield* Effect.orDie(fs.readFileString(scalarPackage().pathname))) as { version: string }).version
-  // Versioned, so the bundle can be cached for a year: an upgrade changes the URL.
-  const scriptUrl = `/docs/scalar.js?v=${version}`
+  // The bundle's URL carries Scalar's version, so it can be cached for a year: an upgrade changes the URL.
+  // Read on first use, like the bundle: a Web handler without a file system serves the API all the same.
+  const html = yield* Effect.cached(Effect.orDie(Effect.map(fs.readFileString(scalarPackage().pathname), (text) =>
+    page(`/docs/scalar.js?v=${(JSON.parse(text) as { readonly version: string }).version}`, developmentKey))))
   // Read on first use, then kept: 4 MB that only a docs reader needs; each encoding made once, on first use.
   const bundle = yield* Effect.cached(Effect.orDie(fs.readFile(scalarBundle().pathname)))
   const available = compressors()
@@ -136,7 +137,6 @@ export const DocsRoutes = Layer.unwrap(Effect.gen(function*() {
   const encodings = new Set(available.keys())
   const assetHeaders = { "cache-control": "public, max-age=31536000, immutable", vary: "accept-encoding" }
   const headers = { "content-security-policy": contentSecurityPolicy }
-  const html = page(scriptUrl, developmentKey)
   return Layer.mergeAll(
     HttpRouter.add("GET", "/", HttpServerResponse.jsonUnsafe({
       name: "Zoo API",
@@ -148,7 +148,7 @@ export const DocsRoutes = Layer.unwrap(Effect.gen(function*() {
       "/favicon.ico",
       HttpServerResponse.text(favicon, { contentType: "image/svg+xml", headers: { "cache-control": "public, max-age=86400" } })
     ),
-    HttpRouter.add("GET", "/docs", HttpServerResponse.text(html, { contentType: "text/html; charset=utf-8", headers })),
+    HttpRouter.add("GET", "/docs", Effect.map(html, (text) => HttpServerResponse.text(text, { contentType: "text/html; charset=utf-8", headers }))),
     HttpRouter.add(
       "GET",
       "/docs/init.js",
