@@ -196,7 +196,7 @@ const program = Effect.gen(function*() {
 
 program.pipe(
   Effect.matchCause({
-    onSuccess: (line) => console.log(line),
+    onSuccess: (line) => console.info(line),
     onFailure: (cause) => {
       // Whatever went wrong, one line: a stack trace helps nobody who runs the seed.
       const error = Cause.squash(cause)
