@@ -196,11 +196,13 @@ const program = Effect.gen(function*() {
 
 program.pipe(
   Effect.matchCause({
-    onSuccess: (line) => console.info(line),
+    onSuccess: (line) => {
+      process.stdout.write(`${line}\n`)
+    },
     onFailure: (cause) => {
       // Whatever went wrong, one line: a stack trace helps nobody who runs the seed.
       const error = Cause.squash(cause)
-      console.error(`db:seed: ${error instanceof Error ? error.message : String(error)}`)
+      process.stderr.write(`db:seed: ${error instanceof Error ? error.message : String(error)}\n`)
       process.exitCode = 1
     }
   }),
