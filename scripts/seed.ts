@@ -189,7 +189,10 @@ const program = Effect.gen(function*() {
   if (database._tag === "Failure") {
     const error = database.failure
     if (error._tag === "DataDirLocked") return yield* seedThroughServer(config, error)
-    return yield* Effect.fail(new SeedFailed(`cannot open the database: ${error.message}`))
+    const why = error._tag === "SqlError" && Option.isSome(config.databaseUrl)
+      ? Database.describeConnectFailure(error, config.databaseUrl.value).replace(/\n\s*/g, "; ")
+      : error.message
+    return yield* Effect.fail(new SeedFailed(`cannot open the database: ${why}`))
   }
   return yield* seedHere(Layer.succeedContext(database.success), config)
 }).pipe(Effect.scoped)
