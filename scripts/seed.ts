@@ -20,6 +20,7 @@ import { Digest } from "effect/crypto"
 import type { SqlClient } from "effect/sql"
 import * as WriteAccessLive from "../src/Auth/WriteAccessLive.ts"
 import * as Config from "../src/Config.ts"
+import * as EnvFile from "../src/EnvFile.ts"
 import { SqlRepositories } from "../src/Http/App.ts"
 import * as Database from "../src/Repo/Database.ts"
 import { makeWebHandler } from "../src/web.ts"
@@ -181,7 +182,7 @@ const seedThroughServer = (config: Config.AppConfig, locked: { readonly message:
   })
 
 const program = Effect.gen(function*() {
-  const config = yield* Config.load
+  const config = yield* Effect.andThen(EnvFile.load, Config.load)
   const scope = yield* Scope.make()
   yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
   // The database layer is built once, here: a locked directory is known before anything is sent.

@@ -8,6 +8,7 @@ import { createServer } from "node:http"
 import { usesDevelopmentKey } from "./Auth/AuthSettings.ts"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
 import * as Config from "./Config.ts"
+import * as EnvFile from "./EnvFile.ts"
 import * as Logging from "./Logging.ts"
 import { type EdgeOptions, makeAppRoutes, MemoryRepositories, type Repositories, requestSpanName, SqlRepositories } from "./Http/App.ts"
 import { V1Retirement } from "./Http/Deprecation.ts"
@@ -49,7 +50,7 @@ const serve = <E, R>(config: Config.AppConfig, repositories: Layer.Layer<Reposit
     }))
   )
 
-const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
+const HttpServerLive = Layer.unwrap(Effect.map(Effect.andThen(EnvFile.load, Config.load), (config) =>
   (config.storage === "memory"
     ? serve(config, MemoryRepositories)
     // Built first: the port opens only once the database is open and migrated,
