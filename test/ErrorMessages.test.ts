@@ -47,6 +47,9 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("errors for
         ])
         const cleared = yield* request(`/v2/animals/${created.id}`, { method: "PATCH", ...jsonBody({ nickname: null }) })
         assert.strictEqual(cleared.status, 200)
+        const pond = (yield* request("/v2/habitats", { method: "POST", ...jsonBody(habitat) })).json()
+        const habitatPatch = yield* request(`/v2/habitats/${pond.id}`, { method: "PATCH", ...jsonBody({ capacity: null }) })
+        assert.deepStrictEqual(messagesOf(habitatPatch), ["\"capacity\": must not be null — it is required"])
       }))
 
     it.effect("null on an optional field of a create says to leave it out", () =>

@@ -59,17 +59,15 @@ const plainMessage = (issue: SchemaIssue.Issue): string => {
   return message.replace(/, got [\s\S]*$/, "").replace(/^Expected /, "must be ").replace("a string representing a finite number", "a number")
 }
 
-const acceptsNull = (ast: SchemaAST.AST) => ast._tag === "Union" && ast.types.some((member) => member._tag === "Null")
-
 /**
  * Whether `null` for `key` of the object schema `ast` is refused because the
  * field is required: a required property, or one a merge patch may leave out
- * but not remove (a patch is the object whose optional fields accept `null`).
+ * but not remove (a merge patch is the object whose every property is optional).
  */
 const isRequired = (ast: SchemaAST.AST | undefined, key: PropertyKey | undefined) =>
   ast?._tag === "Objects" &&
   (ast.propertySignatures.some((property) => property.name === key && !SchemaAST.isOptional(property.type)) ||
-    ast.propertySignatures.some((property) => acceptsNull(property.type)))
+    ast.propertySignatures.every((property) => SchemaAST.isOptional(property.type)))
 
 const isNull = (issue: SchemaIssue.Issue, path: ReadonlyArray<PropertyKey>) =>
   path.length > 0 && SchemaIssue.hasInput(issue) && issue.input === null
