@@ -5,7 +5,7 @@
  * crash can never separate a write from its record, is in
  * `docs/idempotency.md`.
  */
-import { Context, Duration, Effect, Exit, Layer, Schedule } from "effect"
+import { Context, Data, Duration, Effect, Exit, Layer, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 import { idempotencyTtl } from "../Config.ts"
 import type { DatabaseUnavailable } from "../Errors.ts"
@@ -47,22 +47,10 @@ export interface IdempotencyStoreShape {
 }
 
 /** A failure of the write, kept apart from the store's own while the transaction unwinds. */
-class Aborted<E> {
-  readonly _tag = "Aborted"
-  readonly error: E
-  constructor(error: E) {
-    this.error = error
-  }
-}
+class Aborted<E> extends Data.TaggedClass("Aborted")<{ readonly error: E }> {}
 
 /** A refusal to keep, out of the transaction that met it. */
-class Refused<A> {
-  readonly _tag = "Refused"
-  readonly value: A
-  constructor(value: A) {
-    this.value = value
-  }
-}
+class Refused<A> extends Data.TaggedClass("Refused")<{ readonly value: A }> {}
 
 const ran = <A>(value: A): Run<A> => ({ _tag: "Ran", value })
 const replayed = <A>(outcome: Outcome): Run<A> => ({ _tag: "Replayed", outcome })
@@ -159,10 +147,10 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, Idempote
         sql.withTransaction(Effect.gen(function*() {
           const earlierRun = yield* claimed<A>(claim)
           if (earlierRun !== undefined) return earlierRun
-          const value = yield* Effect.catch(Effect.mapError(execute, (error) => new Aborted(error)), (aborted) =>
+          const value = yield* Effect.catch(Effect.mapError(execute, (error) => new Aborted({ error })), (aborted) =>
             // A refusal (404, 409, 412, 422) wrote nothing, but a refusing constraint has aborted the
             // transaction: roll it back (a failure) and keep the refusal in a transaction of its own.
-            Effect.flatMap(Effect.mapError(recover(aborted.error), (error) => new Aborted(error)), (value) => Effect.fail(new Refused<A>(value))))
+            Effect.flatMap(Effect.mapError(recover(aborted.error), (error) => new Aborted({ error })), (value) => Effect.fail(new Refused<A>({ value }))))
           yield* complete(claim, outcomeOf(value))
           return ran(value)
         })).pipe(
