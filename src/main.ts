@@ -13,6 +13,7 @@ import { V1Retirement } from "./Http/Deprecation.ts"
 import * as RateLimit from "./Http/RateLimit.ts"
 import * as Redis from "./Redis.ts"
 import * as Database from "./Repo/Database.ts"
+import { CursorSecret, cursorSecretFrom } from "./Shared/Listing.ts"
 import * as Tracing from "./Tracing.ts"
 
 /**
@@ -56,6 +57,7 @@ const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
       Effect.logInfo(`Zoo API docs: http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}/docs`)
     ),
     Layer.provide(Layer.succeed(References.MinimumLogLevel, config.logLevel)),
+    Layer.provide(Layer.succeed(CursorSecret, cursorSecretFrom(config))),
     Layer.provide(Layer.succeed(V1Retirement, { deprecatedAt: config.v1DeprecatedAt, sunsetAt: config.v1SunsetAt })),
     Layer.provide(Layer.succeed(HttpMiddleware.SpanNameGenerator, requestSpanName)),
     Layer.provide(Tracing.layer({

@@ -79,16 +79,20 @@ export const PastDate = CalendarDate.check(
   Schema.makeFilter((value: string) => value <= todayUtc(), { expected: "a date that is not in the future" })
 )
 
+/** `Date#toISOString`'s form for years 0001 to 9999: what RFC 3339 allows and PostgreSQL stores (it has no year 0). */
+const isoTimestamp = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
 /**
  * An RFC 3339 timestamp set by the server: UTC with milliseconds, exactly as
- * `Date#toISOString` writes it (and the SQL layer selects it). Checked so that
- * a forged cursor position cannot reach the database as an invalid timestamp.
+ * `Date#toISOString` writes it (and the SQL layer selects it), from year 0001
+ * to 9999. Checked so that a forged cursor position cannot reach the database
+ * as a timestamp it cannot read (year 0, `+275760-…`, `-000001-…`).
  */
 export const Timestamp = Schema.String.check(
-  Schema.makeFilter((value: string) => {
-    const time = Date.parse(value)
-    return !Number.isNaN(time) && new Date(time).toISOString() === value
-  }, { expected: "an RFC 3339 timestamp in UTC with milliseconds", toJsonSchema: () => ({}) })
+  Schema.makeFilter((value: string) => isoTimestamp.test(value) && new Date(value).toISOString() === value, {
+    expected: "an RFC 3339 timestamp in UTC with milliseconds",
+    toJsonSchema: () => ({})
+  })
 ).annotate({
   description: "RFC 3339 timestamp, set by the server",
   format: "date-time",
