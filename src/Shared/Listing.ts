@@ -48,7 +48,11 @@ export const oneOfFilter = <S extends Schema.Top & { readonly literals: Readonly
   description: string
 ) => ({ kind: "in", column, schema, type: column, description, maxValues: schema.literals.length }) as const
 
-/** Rows whose text starts with the value, ignoring case; no longer than the longest text stored (100). */
+/**
+ * Rows whose text starts with the value, ignoring case; no longer than the
+ * longest text stored (100), and text a column can hold (its `pattern`): a
+ * prefix may end in a space ("Leo "), so it is not held to the name rules.
+ */
 export const prefixFilter = (column: string, description: string) =>
   ({ kind: "prefix", column, schema: Schema.String.check(isLengthBetween(1, 100)), type: "string", description }) as const
 
