@@ -10,6 +10,8 @@ import { writeAccessProblemExamples } from "./Auth/WriteAccess.ts"
 import {
   addLimitProblems,
   addProblemExamples,
+  addRequestIdToProblems,
+  addRouterOptions,
   addRouterProblems,
   ContentTooLarge,
   DatabaseUnavailable,
@@ -86,7 +88,7 @@ export class Api extends HttpApi.make("zoo-api")
   // The document says `additionalProperties: false`; decoding agrees by rejecting unknown fields.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
   .annotate(HttpApi.AdditionalSchemas, [RouteNotFound, MethodNotAllowed, NotAcceptable, ContentTooLarge, TooManyRequests])
-  .annotate(OpenApi.Transform, (spec) => documentServers(documentRetirement(documentPageQuery(addLimitProblems(addRouterProblems(addProblemExamples([
+  .annotate(OpenApi.Transform, (spec) => documentServers(documentRetirement(documentPageQuery(addRequestIdToProblems(addLimitProblems(addRouterProblems(addRouterOptions(addProblemExamples([
     ...animalsContract.problemExamples,
     ...habitatsContract.problemExamples,
     ...zookeepersContract.problemExamples,
@@ -104,7 +106,7 @@ export class Api extends HttpApi.make("zoo-api")
     DatabaseUnavailable.instance,
     PreconditionFailed.of({ version: 3 }),
     new MethodNotAllowed({ detail: "DELETE is not supported on /v1/animals", allow: ["GET", "HEAD", "POST", "OPTIONS"] })
-  ])(spec)))))))
+  ])(spec)))))))))
   .annotateMerge(OpenApi.annotations({
     title: "Zoo API",
     version: "1.0.0",

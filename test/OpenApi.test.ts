@@ -41,10 +41,14 @@ describe("OpenAPI document", () => {
     }
   })
 
-  it("documents 409 on POST, and only there", () => {
-    const { example } = problemResponse(collection, "post", "409")
-    assert.strictEqual(example.type, "/problems/animal-already-exists")
-    for (const method of ["get", "put", "patch", "delete"]) assert.isUndefined(operation(item, method).responses["409"])
+  it("documents 409 where a write can conflict: a taken id on POST, a full habitat on POST, PUT and PATCH; never on GET or DELETE", () => {
+    const created = operation(collection, "post").responses["409"].content["application/problem+json"]
+    assert.sameMembers(Object.keys(created.examples), ["AnimalAlreadyExists", "HabitatFull"])
+    for (const method of ["put", "patch"]) {
+      const { example } = problemResponse(item, method, "409")
+      assert.strictEqual(example.type, "/problems/habitat-full")
+    }
+    for (const method of ["get", "delete"]) assert.isUndefined(operation(item, method).responses["409"])
   })
 
   it("documents a 400 problem listing every error on every endpoint with input", () => {
