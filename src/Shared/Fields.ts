@@ -110,7 +110,8 @@ const isRealDate = (value: string): boolean => {
 export const CalendarDate = Schema.String.check(
   Schema.makeFilter(isRealDate, {
     expected: "a real calendar date in the form YYYY-MM-DD",
-    toJsonSchema: () => ({ format: "date", maxLength: 10 })
+    // The pattern says what `format: date` does not: PostgreSQL has no year 0000.
+    toJsonSchema: () => ({ format: "date", maxLength: 10, pattern: "^(?!0000)\\d{4}-\\d{2}-\\d{2}$" })
   }, true) // abort: "not in the future" means nothing for a date that does not exist
 ).annotate({ examples: ["2019-04-12"] })
 
