@@ -122,7 +122,7 @@ const cursorSuite = (name: string, repositories: Layer.Layer<Repositories, unkno
             assert.strictEqual(first.status, 200, first.text)
             const next = /<[^>]*[?&]cursor=([^&>]+)[^>]*>; rel="next"/.exec(first.headers.get("link") ?? "")
             assert.isNotNull(next, `${path} ${sort} has a next link`)
-            const cursor = next![1]!
+            const cursor = next[1]!
             const resumed = yield* request(`${path}?sort=${sort}&limit=1&cursor=${cursor}`)
             assert.strictEqual(resumed.status, 200, `${path} ${sort}: ${resumed.text}`)
             assert.notStrictEqual(resumed.json().items?.[0]?.id ?? resumed.json()[0]?.id, first.json().items?.[0]?.id ?? first.json()[0]?.id)

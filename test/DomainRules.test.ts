@@ -165,8 +165,8 @@ const rulesSuite = (name: string, repositories: Layer.Layer<Repositories, unknow
           const capacity = (yield* request(`/v2/habitats/${habitat.id}`)).json().capacity
           const housed = yield* habitatAnimals(habitat.id)
           assert.strictEqual(housed, 4 + created)
-          assert.isAtMost(housed, capacity, `cut: ${cut!.status}, created: ${created}`)
-          assert.strictEqual(capacity, cut!.status === 200 ? 6 : 20)
+          assert.isAtMost(housed, capacity, `cut: ${cut.status}, created: ${created}`)
+          assert.strictEqual(capacity, cut.status === 200 ? 6 : 20)
         }))
     })
 

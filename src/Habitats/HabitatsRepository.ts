@@ -25,8 +25,8 @@ export const habitatHasRoom: Rule<HabitatFull> = {
   onViolated: (detail) => HabitatFull.of(HabitatId.make(String(detail.habitat_id)), Number(detail.capacity)),
   violation: (database, animal, previous) => {
     const habitatId = animal.habitat_id
-    if (habitatId === undefined || habitatId === null || previous?.habitat_id === habitatId) return undefined
-    const habitat = database.table(habitatsContract.name).rows.get(String(habitatId))
+    if (typeof habitatId !== "string" || previous?.habitat_id === habitatId) return undefined
+    const habitat = database.table(habitatsContract.name).rows.get(habitatId)
     // No such habitat: the reference refuses the write (422).
     if (habitat === undefined) return undefined
     return housed(database, habitatId, animal.id) >= Number(habitat.capacity)
