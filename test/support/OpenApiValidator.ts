@@ -11,7 +11,8 @@
  * `test/support/Fetch.ts` hands every response it receives to the observers
  * registered here; {@link validateResponses} registers this one for a test
  * file, and fails each test that received a response the document does not
- * describe.
+ * describe. `OpenApiValidator.setup.ts` does so for every test file of the
+ * suite (vitest's `setupFiles`).
  */
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js"
 import addFormats from "ajv-formats"
@@ -173,7 +174,11 @@ export const mismatches = (exchange: Exchange): ReadonlyArray<string> => {
  * against the document; a test that received one the document does not
  * describe fails, listing each mismatch.
  */
+let validating = false
 export const validateResponses = () => {
+  // Once per test file, whether the setup file, the test file or both ask for it.
+  if (validating) return
+  validating = true
   const found: Array<string> = []
   observeResponses((exchange) => {
     for (const problem of mismatches(exchange)) found.push(`${exchange.method} ${exchange.url} → ${exchange.status}: ${problem}`)
