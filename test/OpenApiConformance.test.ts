@@ -226,6 +226,21 @@ describe("what the document states", () => {
     }
   })
 
+  it("the capacity problems are named classes on the writes that can end in them, each with its example", () => {
+    const examplesOf = (path: string, method: string) => {
+      const content = document.paths[path][method].responses["409"].content["application/problem+json"]
+      return content.examples === undefined ? [content.example.type] : Object.values<any>(content.examples).map((example) => example.value.type)
+    }
+    for (const version of [1, 2]) {
+      assert.include(examplesOf(`/v${version}/animals`, "post"), "/problems/habitat-full")
+      for (const method of ["put", "patch"]) {
+        assert.include(examplesOf(`/v${version}/animals/{id}`, method), "/problems/habitat-full")
+        assert.include(examplesOf(`/v${version}/habitats/{id}`, method), "/problems/habitat-over-capacity")
+      }
+    }
+    assert.deepStrictEqual(document.components.schemas.HabitatFullEncoded.required.toSorted(), ["capacity", "habitat_id", "request_id", "type"])
+  })
+
   it("dates state that year 0000 does not exist (PostgreSQL has no year 0)", () => {
     const validate = ajv.compile(schemaOf("AnimalCreate", "date_of_birth"))
     assert.isFalse(validate("0000-01-01"))
