@@ -165,6 +165,9 @@ export const cursorSecretFrom = (config: {
       })
   })
 
+const utf8 = new TextEncoder()
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
+
 /** Imported once per secret: importing a key is a tenth of a signature's cost. */
 const keys = new WeakMap<Redacted.Redacted<string>, Promise<CryptoKey>>()
 const keyOf = (secret: Redacted.Redacted<string>) => {
@@ -172,7 +175,7 @@ const keyOf = (secret: Redacted.Redacted<string>) => {
   if (key === undefined) {
     key = globalThis.crypto.subtle.importKey(
       "raw",
-      new TextEncoder().encode(Redacted.value(secret)),
+      utf8.encode(Redacted.value(secret)),
       { name: "HMAC", hash: "SHA-256" },
       false,
       ["sign", "verify"]
@@ -186,7 +189,7 @@ const keyOf = (secret: Redacted.Redacted<string>) => {
 export const encodeCursor = (payload: CursorPayload): Effect.Effect<string> =>
   Effect.flatMap(CursorSecret, (secret) =>
     Effect.promise(async () => {
-      const json = new TextEncoder().encode(encodeCursorJson(payload))
+      const json = utf8.encode(encodeCursorJson(payload))
       const tag = new Uint8Array(await globalThis.crypto.subtle.sign("HMAC", await keyOf(secret), json))
       return `${toBase64Url(json)}.${toBase64Url(tag)}`
     }))
@@ -202,7 +205,7 @@ export const decodeCursor = (cursor: string): Effect.Effect<CursorPayload | unde
       if (!(await globalThis.crypto.subtle.verify("HMAC", await keyOf(secret), tag, json))) return undefined
       let text: string
       try {
-        text = new TextDecoder("utf-8", { fatal: true }).decode(json)
+        text = strictUtf8.decode(json)
       } catch {
         return undefined
       }
