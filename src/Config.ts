@@ -55,6 +55,17 @@ const settings = {
   logLevel: Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info")),
   /** How long in-flight requests may take to finish after SIGTERM. */
   shutdownTimeout: Config.Duration("SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
+  // Connections (SPEC §6): Node's own defaults are 60 s for headers, 300 s for a request, no connection limit.
+  /** Open connections at most; one more closes the oldest that has sent no request yet (see `src/NodeServer.ts`). */
+  maxConnections: Config.schema(Schema.NumberFromString.pipe(Schema.decodeTo(PositiveInt)), "MAX_CONNECTIONS").pipe(
+    Config.withDefault(1000)
+  ),
+  /** How long a client may take to send a request's headers. */
+  headersTimeout: Config.Duration("HEADERS_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
+  /** How long a client may take to send a whole request, body included; at least `HEADERS_TIMEOUT`. */
+  requestTimeout: Config.Duration("REQUEST_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
+  /** How long a connection may stay idle between requests (behind a load balancer: longer than its idle timeout). */
+  keepAliveTimeout: Config.Duration("KEEP_ALIVE_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
   /** `sql` (PGlite or PostgreSQL) or `memory` (nothing persists: for trying the API and for benchmarks). */
   storage: Config.Literals(["sql", "memory"], "STORAGE").pipe(Config.withDefault("sql")),
   databaseUrl: Config.option(Config.schema(Schema.Redacted(PostgresUrl), "DATABASE_URL")),
@@ -89,7 +100,7 @@ const settings = {
   /** An OTLP/HTTP collector, e.g. `http://127.0.0.1:4318`; unset: no tracing at all. */
   otelEndpoint: Config.option(Config.URL("OTEL_EXPORTER_OTLP_ENDPOINT")),
   otelServiceName: Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault("zoo-api")),
-  /** When set, `GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  /** When set, `GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>`; required in production. */
   metricsToken: Config.option(Config.Redacted("METRICS_TOKEN")),
   // Versions (SPEC §5)
   v1DeprecatedAt: Config.Date("V1_DEPRECATED_AT").pipe(Config.withDefault(v1RetirementDefaults.deprecatedAt)),
@@ -130,6 +141,15 @@ export const load = Effect.gen(function*() {
   const { v1DeprecatedAt, v1SunsetAt } = values as Partial<AppConfig>
   if (v1DeprecatedAt !== undefined && v1SunsetAt !== undefined && v1SunsetAt < v1DeprecatedAt) {
     problems.push("V1_SUNSET_AT: expected a date not before V1_DEPRECATED_AT")
+  }
+  const { headersTimeout, requestTimeout } = values as Partial<AppConfig>
+  if (headersTimeout !== undefined && requestTimeout !== undefined && Duration.isGreaterThan(headersTimeout, requestTimeout)) {
+    problems.push("HEADERS_TIMEOUT: expected at most REQUEST_TIMEOUT (the headers are part of the request)")
+  }
+  // SPEC §7: like writes without credentials, an open /metrics in production is a mistake, not a choice.
+  const { nodeEnv, metricsToken } = values as Partial<AppConfig>
+  if (nodeEnv === "production" && metricsToken !== undefined && metricsToken._tag === "None") {
+    problems.push("METRICS_TOKEN is required when NODE_ENV=production: /metrics tells anyone who asks the traffic by route")
   }
   if (problems.length > 0) return yield* new InvalidConfiguration({ problems })
   return values as AppConfig

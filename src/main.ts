@@ -4,11 +4,19 @@
 import { NodeCrypto, NodeFileSystem, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer, Option, References, Runtime } from "effect"
 import { HttpMiddleware, HttpRouter } from "effect/http"
-import { createServer } from "node:http"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
 import * as Config from "./Config.ts"
 import * as Logging from "./Logging.ts"
-import { type EdgeOptions, makeAppRoutes, MemoryRepositories, type Repositories, requestSpanName, SqlRepositories } from "./Http/App.ts"
+import * as NodeServer from "./NodeServer.ts"
+import {
+  type EdgeOptions,
+  makeAppRoutes,
+  MemoryRepositories,
+  type Repositories,
+  requestSpanName,
+  routerConfig,
+  SqlRepositories
+} from "./Http/App.ts"
 import { V1Retirement } from "./Http/Deprecation.ts"
 import * as RateLimit from "./Http/RateLimit.ts"
 import * as Redis from "./Redis.ts"
@@ -29,20 +37,23 @@ const edgeOptions = (config: Config.AppConfig): EdgeOptions<Redis.RedisError> =>
     Option.match(config.redisUrl, {
       onNone: () => RateLimit.layerMemory(policy),
       onSome: (url) => RateLimit.layerRedis(policy).pipe(Layer.provide(Redis.layer(url)))
-    }).pipe(Layer.provide(NodeCrypto.layerDigest))))
+    })))
 })
 
 /** The server over some repositories; the port opens once everything they need is built. */
 const serve = <E, R>(config: Config.AppConfig, repositories: Layer.Layer<Repositories, E, R>) =>
   // The edge middleware writes one JSON access line per request instead of the built-in logger's.
-  HttpRouter.serve(makeAppRoutes(repositories, edgeOptions(config)), { disableLogger: true }).pipe(
+  HttpRouter.serve(makeAppRoutes(repositories, edgeOptions(config)), { disableLogger: true, routerConfig }).pipe(
     // On SIGTERM/SIGINT the server stops accepting, lets in-flight requests finish (at most
-    // SHUTDOWN_TIMEOUT), and only then are the repositories and the database closed.
-    Layer.provide(NodeHttpServer.layer(createServer, {
-      port: config.port,
-      host: config.host,
-      gracefulShutdownTimeout: config.shutdownTimeout
-    }))
+    // SHUTDOWN_TIMEOUT, then the connections still open are cut), and only then are the
+    // repositories and the database closed.
+    // Node's server with the connection limit, deliberate timeouts and problem bodies for what its parser refuses.
+    Layer.provide(Layer.unwrap(Effect.map(NodeServer.make(config), (server) =>
+      NodeHttpServer.layer(() => server, {
+        port: config.port,
+        host: config.host,
+        gracefulShutdownTimeout: config.shutdownTimeout
+      }))))
   )
 
 const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>

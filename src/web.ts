@@ -11,7 +11,7 @@ import { HttpRouter, HttpServer } from "effect/http"
 import type { WriteAccess } from "./Auth/WriteAccess.ts"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
 import type { InvalidConfiguration } from "./Config.ts"
-import { makeAppRoutes, MemoryRepositories, type Repositories } from "./Http/App.ts"
+import { makeAppRoutes, MemoryRepositories, type Repositories, routerConfig } from "./Http/App.ts"
 
 /** Writes are checked as the environment says (`API_KEYS`, `AUTH_JWKS_URL`, ...), unless `writeAccess` says otherwise. */
 export const makeWebHandler = <E>(
@@ -23,5 +23,5 @@ export const makeWebHandler = <E>(
   // The edge middleware writes the access lines; the built-in per-request log would repeat them.
   HttpRouter.toWebHandler(
     makeAppRoutes(repositories).pipe(Layer.provide(writeAccess), Layer.provide(HttpServer.layerServices)),
-    { disableLogger: true }
+    { disableLogger: true, routerConfig }
   )

@@ -602,7 +602,7 @@ describe("the service started with no credentials configured", () => {
 
   it("in production, refuses to start: exit 1 and a clear message", async () => {
     // The check comes before the database is opened: this URL is never dialled.
-    const server = spawnServer({ NODE_ENV: "production", API_KEYS: "", DATABASE_URL: "postgres://zoo@127.0.0.1:9/zoo" }, await freePort())
+    const server = spawnServer({ NODE_ENV: "production", API_KEYS: "", METRICS_TOKEN: "a-metrics-token", DATABASE_URL: "postgres://zoo@127.0.0.1:9/zoo" }, await freePort())
     const code = await exitWithin(server, 20_000)
     assert.strictEqual(code, 1, server.output())
     assert.include(server.output(), "Zoo API could not start: invalid configuration")

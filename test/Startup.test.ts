@@ -43,7 +43,7 @@ describe("startup with bad configuration", () => {
 
   it("refuses the embedded database in production", async () => {
     // With credentials configured: production without them is refused too (see Auth.test.ts).
-    const { code, output } = await start({ NODE_ENV: "production", API_KEYS: "a-production-key" })
+    const { code, output } = await start({ NODE_ENV: "production", API_KEYS: "a-production-key", METRICS_TOKEN: "a-metrics-token" })
     assert.strictEqual(code, 1, output)
     assert.include(output, "DATABASE_URL is required when NODE_ENV=production")
   })

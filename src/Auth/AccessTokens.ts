@@ -5,15 +5,22 @@
  *
  * A remote JWKS (`AUTH_JWKS_URL`) is fetched once at start and cached. A
  * token signed by a key the cache does not hold (the provider rotated its
- * keys) makes `jose` fetch the set again, at most once per cooldown, so a
- * stream of made-up `kid`s cannot turn the service against the provider.
+ * keys) makes `jose` fetch the set again. At most one fetch goes out per
+ * cooldown, whether the last one succeeded or failed (jose's own cooldown
+ * starts only after a success), so a stream of made-up `kid`s cannot turn
+ * the service against a provider that is down, or against one that is up.
  * The cached set is also refetched once it is older than `cacheMaxAge`.
+ *
+ * Besides jose's checks, a token issued in the future (`iat` beyond a small
+ * clock leeway) is refused: a clock that far off, or a forged `iat`, is not
+ * a token to trust.
  * A local JWKS (`AUTH_JWKS_FILE`) is read once; a rotation needs a restart.
  */
 import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  customFetch,
   errors,
   type JSONWebKeySet,
   jwtVerify,
@@ -51,6 +58,13 @@ export interface Grant {
 /** Only RS256: Auth0's signing algorithm, and no `none`, no HMAC with a public key as the secret. */
 const algorithms = ["RS256"]
 
+/** How far in the future a token's `iat` may be: the clocks of two machines differ a little, never more. */
+export const issuedAtLeeway = Duration.seconds(30)
+const issuedAtLeewaySeconds = Duration.toSeconds(issuedAtLeeway)
+
+/** The fetch jose gets refused while a fetch went out less than a cooldown ago. */
+const coolingDown = new errors.JOSEError("The JWKS was fetched less than a cooldown ago; not fetching it again yet")
+
 /** The scopes of a token: the `scope` claim (space-separated) and Auth0's `permissions` array. */
 export const scopesOf = (payload: JWTPayload): ReadonlySet<string> => {
   const scopes = new Set<string>()
@@ -76,8 +90,14 @@ const rejection = (error: unknown): Unauthorized | TokenKeysUnavailable => {
     case errors.JWSSignatureVerificationFailed.code:
       return Unauthorized.invalidToken("The token's signature does not verify with the identity provider's keys")
     case errors.JOSEAlgNotAllowed.code:
-    case errors.JOSENotSupported.code:
       return Unauthorized.invalidToken("The token is not signed with RS256")
+    case errors.JOSENotSupported.code:
+      // jose names an unknown `crit` extension so; anything else it does not support is an algorithm or key type.
+      return Unauthorized.invalidToken(
+        error.message.startsWith("Extension Header Parameter")
+          ? "The token's crit header names an extension this service does not support"
+          : "The token is not signed with RS256"
+      )
     // The remote JWKS timed out, answered other than 200, or sent something that is not a key set.
     case errors.JWKSTimeout.code:
     case errors.JWKSInvalid.code:
@@ -100,11 +120,20 @@ export class AccessTokens extends Context.Service<AccessTokens, {
         keys = createLocalJWKSet(settings.jwks.keys)
       } else {
         const url = settings.jwks.url
+        const cooldown = Duration.toMillis(settings.refetchCooldown ?? "30 seconds")
+        // When the last fetch went out (ms), whatever came of it: jose's cooldown counts from a success only.
+        let fetchedAt = Number.NEGATIVE_INFINITY
         // jose's own defaults, written out: they are what key rotation looks like from outside (README, Security).
         const remote = createRemoteJWKSet(url, {
-          cooldownDuration: Duration.toMillis(settings.refetchCooldown ?? "30 seconds"),
+          cooldownDuration: cooldown,
           cacheMaxAge: Duration.toMillis(settings.cacheMaxAge ?? "10 minutes"),
-          timeoutDuration: Duration.toMillis(settings.fetchTimeout ?? "5 seconds")
+          timeoutDuration: Duration.toMillis(settings.fetchTimeout ?? "5 seconds"),
+          [customFetch]: (input, init) => {
+            const now = Date.now()
+            if (now - fetchedAt < cooldown) return Promise.reject(coolingDown)
+            fetchedAt = now
+            return fetch(input, init)
+          }
         })
         keys = remote
         // Fetched in the background: the first token does not wait for it, and a provider that is
@@ -128,14 +157,20 @@ export class AccessTokens extends Context.Service<AccessTokens, {
         verify: traced("AccessTokens.verify")(function*(token) {
           const { payload } = yield* Effect.tryPromise({
             try: () => jwtVerify(Redacted.value(token), keys, options),
-            catch: rejection
+            catch: (error) => error
           }).pipe(
-            Effect.tapError((problem) =>
-              problem._tag === "TokenKeysUnavailable"
+            Effect.mapError((error) => ({ error, problem: rejection(error) })),
+            // Once per fetch that failed, not once per token refused in the cooldown after it.
+            Effect.tapError(({ error, problem }) =>
+              problem._tag === "TokenKeysUnavailable" && error !== coolingDown
                 ? Effect.logWarning("The identity provider's JWKS cannot be fetched: bearer tokens are refused with 503")
                 : Effect.void
-            )
+            ),
+            Effect.mapError(({ problem }) => problem)
           )
+          if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + issuedAtLeewaySeconds) {
+            return yield* Unauthorized.invalidToken("The token's iat claim is in the future")
+          }
           return { subject: payload.sub, scopes: scopesOf(payload) }
         })
       })

@@ -46,10 +46,16 @@ const equalDigests = (a: Uint8Array, b: Uint8Array): boolean => {
   return difference === 0
 }
 
+const toHex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
+
 /** The API keys the service accepts. */
 export class ApiKeys extends Context.Service<ApiKeys, {
-  /** Whether the key is one of ours. */
-  readonly verify: (key: Redacted.Redacted<string>) => Effect.Effect<boolean>
+  /**
+   * Who the key is, if it is one of ours: `key:<hex>`, the digest of the key
+   * (the same on every replica, so a rate limit in Redis counts it once);
+   * `undefined` when it is not ours.
+   */
+  readonly verify: (key: Redacted.Redacted<string>) => Effect.Effect<string | undefined>
 }>()("zoo-api/Auth/ApiKeys") {
   /** From `API_KEYS` entries: keys, or `sha256:<hex>` digests of keys. */
   static readonly layer = (entries: ReadonlyArray<Redacted.Redacted<string>>) =>
@@ -57,14 +63,15 @@ export class ApiKeys extends Context.Service<ApiKeys, {
       const digest = yield* Digest.Digest
       const sha256 = (text: string) => digest.digest(Digest.sha256, encoder.encode(text))
       const digests = yield* Effect.forEach(entries, (entry) => digestOf(sha256, Redacted.value(entry)))
+      const clients = digests.map((digest) => `key:${toHex(digest)}`)
       const traced = yield* Tracing.tracedFunction
       return ApiKeys.of({
         verify: traced("ApiKeys.verify")(function*(key) {
           const candidate = yield* sha256(Redacted.value(key))
           // Every stored digest is compared, with no early exit: the time taken does not depend on which one matches.
-          let found = false
-          for (const digest of digests) found = equalDigests(digest, candidate) || found
-          return found
+          let found: number | undefined
+          for (let i = 0; i < digests.length; i++) if (equalDigests(digests[i]!, candidate)) found ??= i
+          return found === undefined ? undefined : clients[found]
         })
       })
     }))

@@ -2,17 +2,17 @@
  * The server side of {@link WriteAccess}: checks the credentials of every
  * write before anything else about the request is looked at.
  *
- * Effect tries the schemes in their declared order, `apiKey` then `bearer`,
- * and answers with the last scheme's failure when none succeeds. The bearer
- * handler therefore also speaks for an API key refused before it: a request
- * with a wrong key and no token hears "invalid API key", not "no credentials".
+ * The credentials themselves are verified by {@link Credentials} (once per
+ * request, shared with the rate limit and the UTF-8 check of bodies): a key
+ * holds every scope, a token the scopes it names; a wrong key with no token
+ * beside it is "invalid API key", not "no credentials".
  */
-import { Context, Effect, Layer, Option, Redacted } from "effect"
-import { HttpServerRequest } from "effect/http"
+import { Context, Effect, Layer, Option } from "effect"
 import type { HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
 import * as Config from "../Config.ts"
 import { AccessTokens } from "./AccessTokens.ts"
 import { ApiKeys } from "./ApiKeys.ts"
+import { Credentials, requestVerification } from "./Credentials.ts"
 import { type AuthConfig, type AuthSettings, fromConfig } from "./AuthSettings.ts"
 import { Forbidden, RequiredScope, Unauthorized, WriteAccess, type WriteScope } from "./WriteAccess.ts"
 
@@ -28,32 +28,33 @@ const requiredScope = (endpoint: HttpApiEndpoint.Top, group: HttpApiGroup.Top): 
   )
 
 /**
- * The middleware, given the keys and the token verifier. Untraced: a span here
- * would wrap the whole handler; the verifications have spans of their own.
+ * The middleware, given the request's {@link Credentials}. Untraced: a span
+ * here would wrap the whole handler; the verifications have spans of their own.
+ *
+ * Both schemes run the same check on the same (memoised) verification: the
+ * request's credentials are verified once, as a whole, whichever scheme
+ * effect asks first.
  */
-export const layerFromVerifiers = Layer.effect(WriteAccess, Effect.gen(function*() {
-  const apiKeys = yield* ApiKeys
-  const tokens = yield* AccessTokens
-  return WriteAccess.of({
-    // An API key holds every scope.
-    apiKey: Effect.fnUntraced(function*(httpEffect, { credential }) {
-      if (Redacted.value(credential) === "") return yield* Unauthorized.missing
-      if (!(yield* apiKeys.verify(credential))) return yield* Unauthorized.invalidApiKey
-      return yield* httpEffect
-    }),
-    bearer: Effect.fnUntraced(function*(httpEffect, { credential, endpoint, group }) {
-      if (Redacted.value(credential) === "") {
-        // Tried last: without a token, the refusal to report is the key's, if one was sent.
-        const request = yield* HttpServerRequest.HttpServerRequest
-        return yield* (request.headers["x-api-key"] ? Unauthorized.invalidApiKey : Unauthorized.missing)
-      }
-      const grant = yield* tokens.verify(credential)
+export const layerFromCredentials = Layer.effect(WriteAccess, Effect.gen(function*() {
+  const credentials = yield* Credentials
+  const check = Effect.fnUntraced(function*<A, E, R>(
+    httpEffect: Effect.Effect<A, E, R>,
+    { endpoint, group }: { readonly endpoint: HttpApiEndpoint.Top; readonly group: HttpApiGroup.Top }
+  ) {
+    const verification = yield* Effect.provideService(requestVerification, Credentials, credentials)
+    if (verification._tag === "None") return yield* Unauthorized.missing
+    if (verification._tag === "Refused") return yield* verification.problem
+    if (verification.scopes !== "all") {
       const scope = yield* requiredScope(endpoint, group)
-      if (!grant.scopes.has(scope)) return yield* Forbidden.of(scope)
-      return yield* httpEffect
-    })
+      if (!verification.scopes.has(scope)) return yield* Forbidden.of(scope)
+    }
+    return yield* httpEffect
   })
+  return WriteAccess.of({ apiKey: check, bearer: check })
 }))
+
+/** The middleware and the request {@link Credentials}, given the keys and the token verifier. */
+export const layerFromVerifiers = layerFromCredentials.pipe(Layer.provideMerge(Credentials.layer))
 
 /** The middleware with the given API keys and identity provider. */
 export const layer = (settings: AuthSettings) =>

@@ -10,6 +10,7 @@ import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
 import { AnimalsHttp } from "../Animals/AnimalsHttp.ts"
 import { AnimalsRepository } from "../Animals/AnimalsRepository.ts"
 import { Api } from "../Api.ts"
+import { Credentials, stage as CredentialsStage } from "../Auth/Credentials.ts"
 import { HabitatsHttp } from "../Habitats/HabitatsHttp.ts"
 import { HabitatsRepository } from "../Habitats/HabitatsRepository.ts"
 import { Readiness } from "../Repo/Database.ts"
@@ -22,6 +23,8 @@ import { metricsRoute } from "./Metrics.ts"
 import * as BodyLimit from "./BodyLimit.ts"
 import * as Cors from "./Cors.ts"
 import { edgeMiddleware, makeRouteIndex } from "./Problems.ts"
+
+export { routerConfig } from "./Problems.ts"
 import * as RateLimit from "./RateLimit.ts"
 import * as Utf8Body from "./Utf8Body.ts"
 
@@ -85,19 +88,24 @@ export interface EdgeOptions<E = never, R = never> {
 
 /**
  * The edge middleware with its stages, outermost first: CORS (so a 429 or a
- * 413 still reaches a browser script), the rate limit, the body limit, the
- * UTF-8 check of JSON bodies (after the limit: it reads the body); and
- * the `/v1` retirement headers on every `/v1` response, the edge's own
- * 404/405/406 included.
+ * 413 still reaches a browser script), the memo of the request's verified
+ * credentials (which the next stages and `WriteAccess` share), the rate
+ * limit (per verified credential, else address), the body limit, the UTF-8
+ * check of JSON bodies (after the limit and the credentials: it reads the
+ * body); and the `/v1` retirement headers on every `/v1` response, the
+ * edge's own 404/405/406 included. `Credentials` come with `WriteAccessLive`;
+ * without them, every request counts against its address.
  */
 const makeEdge = <E, R>(options: EdgeOptions<E, R>, bodyLimit: ByteSize.ByteSize) =>
   Layer.unwrap(Effect.gen(function*() {
     const rateLimit = yield* Effect.serviceOption(RateLimit.RateLimit)
+    const credentials = yield* Effect.serviceOption(Credentials)
     const stages = [
       Cors.stage(options.corsOrigins ?? []),
+      Option.isSome(credentials) ? CredentialsStage(credentials.value, { forReads: Option.isSome(rateLimit) }) : undefined,
       Option.isSome(rateLimit) ? RateLimit.stage(rateLimit.value) : undefined,
       yield* BodyLimit.stage(bodyLimit),
-      yield* Utf8Body.stage(bodyLimit)
+      yield* Utf8Body.stage(bodyLimit, { afterCredentials: Option.isSome(credentials) })
     ].filter(Predicate.isNotUndefined)
     return edgeMiddleware(routeOf, stages, yield* v1RetirementHeaders)
   })).pipe(Layer.provide(options.rateLimit ?? Layer.empty))

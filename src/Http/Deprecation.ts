@@ -18,12 +18,27 @@ export const V1Retirement = Context.Reference<{ readonly deprecatedAt: Date; rea
 
 const retired = "/v1"
 
-/** Characters a `Link` target cannot hold unescaped; a raw client may send them in a path. */
-const unsafeInLink = /[<>"\s,;]/g
+/** Segments made of these alone go into a `Link` as they are; any other is decoded and encoded again. */
+const plainPath = /^[A-Za-z0-9._~/-]*$/
 
-/** The same path in the current version: `/v1/animals/1` → `/v2/animals/1`. */
-const successorOf = (path: string) =>
-  `/v${currentVersion}${path.slice(retired.length)}`.replace(unsafeInLink, (c) => encodeURIComponent(c))
+/** A segment as the text it stands for, encoded anew; one that does not decode is taken as text. */
+const reencoded = (segment: string) => {
+  try {
+    return encodeURIComponent(decodeURIComponent(segment))
+  } catch {
+    return encodeURIComponent(segment)
+  }
+}
+
+/**
+ * The same path in the current version: `/v1/animals/1` → `/v2/animals/1`.
+ * Built from the path's decoded segments, each percent-encoded again, so
+ * nothing a client wrote reaches the header as it was written.
+ */
+const successorOf = (path: string) => {
+  const rest = path.slice(retired.length)
+  return `/v${currentVersion}${plainPath.test(rest) ? rest : rest.split("/").map(reencoded).join("/")}`
+}
 
 /**
  * The edge's `PathHeaders` adding the three headers to every response under

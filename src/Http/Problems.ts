@@ -28,6 +28,57 @@ export interface KnownRoute {
   readonly allow: string
   /** The media types of the JSON bodies an endpoint here decodes, by method: `PATCH` → `application/merge-patch+json`. */
   readonly jsonBodies: ReadonlyMap<string, ReadonlySet<string>>
+  /** The route's segments after the leading `/`: the literal text, or `undefined` for a parameter. */
+  readonly segments: ReadonlyArray<string | undefined>
+}
+
+/**
+ * How every router of the service matches paths (SPEC §4: exactly as
+ * written). The defaults would serve `/V1/animals`, `//v1/animals` and
+ * `/v1/animals/` as aliases of `/v1/animals`, and answer a path parameter
+ * over 100 characters with a 404 instead of the parameter's own 400. The
+ * `;` the router takes for a query separator is refused by the edge
+ * ({@link isExactly}). `HttpRouter.serve` and `toWebHandler` take it as
+ * `routerConfig`.
+ */
+export const routerConfig: Partial<FindMyWay.RouterConfig> = {
+  caseSensitive: true,
+  ignoreDuplicateSlashes: false,
+  ignoreTrailingSlash: false,
+  maxParamLength: Number.MAX_SAFE_INTEGER
+}
+
+/**
+ * Whether `path` is its route as written: what is left for the router to
+ * forgive once {@link routerConfig} is strict is a `;` (it ends the path for
+ * the router), percent-encoded literals (`/v1/%61nimals`) and an empty last
+ * parameter (`/v1/animals/`). Paths without `%`, `;` or a trailing `/`,
+ * nearly all of them, need no more than the scan.
+ */
+export const isExactly = (path: string, known: KnownRoute): boolean => {
+  if (!path.includes("%") && !path.includes(";") && !path.endsWith("/")) return true
+  const segments = path.slice(1).split("/")
+  return segments.length === known.segments.length &&
+    segments.every((segment, i) => {
+      const literal = known.segments[i]
+      return literal === undefined ? segment.length > 0 && !segment.includes(";") : segment === literal
+    })
+}
+
+/**
+ * A path whose percent-encoding is not UTF-8 (`/v2/animals/%FF`) is not
+ * something the router can decode, so it would be a 404. Its `%` signs
+ * escaped (`%25FF`), it decodes to the text the client sent, and a parameter
+ * holding it gets the parameter's own 400 like any other bad id.
+ */
+const decodablePath = (path: string): string | undefined => {
+  if (!path.includes("%")) return undefined
+  try {
+    decodeURI(path)
+    return undefined
+  } catch {
+    return path.replace(/%/g, "%25")
+  }
 }
 
 /** A `Content-Type` as the API matches it: lower case, without parameters. */
@@ -63,14 +114,15 @@ export const makeRouteIndex = <Id extends string, Groups extends HttpApiGroup.Co
   })
   for (const [method, path] of extra) add(method, path)
 
-  const router = FindMyWay.make<KnownRoute>()
+  const router = FindMyWay.make<KnownRoute>(routerConfig)
   const order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
   for (const [path, methods] of methodsByPath) {
     // HEAD follows GET, and OPTIONS is answered for every known path.
     if (methods.has("GET")) methods.add("HEAD")
     methods.add("OPTIONS")
     const allow = [...methods].sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(", ")
-    router.on("GET", path as `/${string}`, { route: path, allow, jsonBodies: jsonBodiesByPath.get(path) ?? new Map() })
+    const segments = path.slice(1).split("/").map((segment) => (segment.startsWith(":") ? undefined : segment))
+    router.on("GET", path as `/${string}`, { route: path, allow, jsonBodies: jsonBodiesByPath.get(path) ?? new Map(), segments })
   }
   /** The route of a request path, or `undefined` for an unknown path. */
   return (path: string): KnownRoute | undefined => router.find("GET", path)?.handler
@@ -208,7 +260,8 @@ export type PathHeaders = (
  * The service's edge, around every request: the request id (echoed, in every
  * log line of the request, in problem bodies), the security headers, the
  * `stages` in order (outermost first), 406 for an `Accept` without JSON,
- * 404/405 for the router's misses, a problem for every error, the
+ * 404/405 for the router's misses, 404 for an alias of a route (which never
+ * reaches its handler), a problem for every error, the
  * `pathHeaders`, and one JSON access line. `routeOf` comes from
  * {@link makeRouteIndex}, built once; so are the stages, and a stage that is
  * off is absent, not skipped per request: this runs for every request, so it
@@ -235,15 +288,24 @@ export const edgeMiddleware = (
 
   return HttpRouter.middleware(
     (httpEffect): Effect.Effect<HttpServerResponse.HttpServerResponse, Types.unhandled, HttpServerRequest.HttpServerRequest> =>
-      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      Effect.flatMap(HttpServerRequest.HttpServerRequest, (received) => {
         const started = performance.now()
-        const requestId = requestIdOf(request.headers["x-request-id"])
-        const path = request.url.split("?", 1)[0]!
-        const known = routeOf(path)
+        const requestId = requestIdOf(received.headers["x-request-id"])
+        const path = received.url.split("?", 1)[0]!
+        const escaped = decodablePath(path)
+        const request = escaped === undefined ? received : received.modify({ url: escaped + received.url.slice(path.length) })
+        const served = escaped === undefined
+          ? httpEffect
+          : Effect.provideService(httpEffect, HttpServerRequest.HttpServerRequest, request)
+        const matched = routeOf(escaped ?? path)
+        // An alias of a known route (`/v1/animals;x`, `/v1/%61nimals`) is an unknown path, and never reaches a handler.
+        const known = matched !== undefined && isExactly(escaped ?? path, matched) ? matched : undefined
         const route = known?.route ?? "unmatched"
         let response = answersJson(path) && excludesJson(request.headers.accept)
           ? notAcceptable
-          : Effect.catchCause(httpEffect, (cause) => {
+          : matched !== known
+          ? routeNotFound(request, path, undefined)
+          : Effect.catchCause(served, (cause) => {
             if (isRouteNotFound(cause)) return routeNotFound(request, path, known)
             if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
             const unreadable = unreadableBody(cause)

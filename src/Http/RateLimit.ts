@@ -4,8 +4,12 @@
  * process's memory or, with `REDIS_URL`, in Redis, where every replica shares
  * the counts.
  *
- * - The client is a digest of its credential: `X-API-Key`, else the bearer
- *   token, else the remote IP. The raw credential is never stored or logged.
+ * - The client is its *verified* credential (see `Auth/Credentials.ts`: a
+ *   digest of the API key, or of the bearer token), else its address. A
+ *   made-up or wrong key or token counts against the address it came from,
+ *   so inventing credentials neither escapes the limit nor makes guessing
+ *   keys free, and the number of counters grows only with real clients and
+ *   addresses. The raw credential is never stored or logged.
  * - Probes, metrics and the docs are never limited.
  * - Every limited response carries `RateLimit-Limit`, `RateLimit-Remaining` and
  *   `RateLimit-Reset` (seconds); a refused request gets a 429 problem with
@@ -15,10 +19,10 @@
  *   outage, and the store is asked again a second later.
  */
 import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
-import { Digest } from "effect/crypto"
 import type { HttpServerRequest } from "effect/http"
 import { HttpServerRespondable, HttpServerResponse } from "effect/http"
 import { RateLimiter, type Redis } from "effect/persistence"
+import { edgeVerification } from "../Auth/Credentials.ts"
 import { TooManyRequests } from "../Errors.ts"
 import type { Stage } from "./Problems.ts"
 
@@ -36,8 +40,8 @@ export type Verdict =
 
 export class RateLimit extends Context.Service<RateLimit, {
   readonly policy: RateLimitPolicy
-  /** Counts the request against its client's budget. Never fails: a store failure allows the request. */
-  readonly consume: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Verdict>
+  /** Counts a request against the budget of `client` (see {@link clientOf}). Never fails: a store failure allows it. */
+  readonly consume: (client: string) => Effect.Effect<Verdict>
 }>()("zoo-api/RateLimit") {}
 
 /** Routes polled by machines, or read once per page view: they never count. */
@@ -51,12 +55,6 @@ const unlimitedRoutes: ReadonlySet<string> = new Set([
   "/docs/scalar.js"
 ])
 
-const encoder = new TextEncoder()
-
-/** `Bearer <token>` (the scheme is case-insensitive, RFC 9110 §11.1). */
-const bearerToken = (authorization: string | undefined) =>
-  authorization !== undefined && /^bearer /i.test(authorization) ? authorization.slice(7).trim() : undefined
-
 /** Whole seconds, rounded up: a client told `0` would retry at once. */
 const seconds = (duration: Duration.Duration) => String(Math.max(1, Math.ceil(Duration.toMillis(duration) / 1_000)))
 
@@ -68,17 +66,7 @@ const storeRetryAfter = Duration.seconds(1)
 
 const make = Effect.fnUntraced(function*(policy: RateLimitPolicy, options: { readonly timeout?: Duration.Duration }) {
   const limiter = yield* RateLimiter.RateLimiter
-  const digest = yield* Digest.Digest
   const limit = String(policy.limit)
-
-  /** The client a request counts against: a digest of its credential, else its address. */
-  const clientOf = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<string> => {
-    const apiKey = request.headers["x-api-key"]
-    if (apiKey !== undefined) return Effect.map(digest.digestHex(Digest.sha256, encoder.encode(apiKey)), (hex) => `key:${hex}`)
-    const token = bearerToken(request.headers.authorization)
-    if (token !== undefined) return Effect.map(digest.digestHex(Digest.sha256, encoder.encode(token)), (hex) => `bearer:${hex}`)
-    return Effect.succeed(`ip:${request.remoteAddress._tag === "Some" ? request.remoteAddress.value : "unknown"}`)
-  }
 
   const timedOut = new RateLimiter.RateLimiterError({
     reason: new RateLimiter.RateLimitStoreError({ message: "The rate limit store did not answer in time" })
@@ -103,9 +91,8 @@ const make = Effect.fnUntraced(function*(policy: RateLimitPolicy, options: { rea
   let skipUntil = 0
   const unmetered: Verdict = { _tag: "Allowed", headers: undefined }
 
-  const ask = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Verdict> =>
-    clientOf(request).pipe(
-      Effect.flatMap(counted),
+  const ask = (client: string): Effect.Effect<Verdict> =>
+    counted(client).pipe(
       Effect.flatMap((result) => {
         if (skipUntil === 0) return Effect.succeed(allowed(result))
         skipUntil = 0
@@ -132,10 +119,10 @@ const make = Effect.fnUntraced(function*(policy: RateLimitPolicy, options: { rea
 
   return RateLimit.of({
     policy,
-    consume: (request) =>
+    consume: (client) =>
       skipUntil === 0
-        ? ask(request)
-        : Effect.flatMap(Clock.currentTimeMillis, (now) => (now < skipUntil ? Effect.succeed(unmetered) : ask(request)))
+        ? ask(client)
+        : Effect.flatMap(Clock.currentTimeMillis, (now) => (now < skipUntil ? Effect.succeed(unmetered) : ask(client)))
   })
 })
 
@@ -186,8 +173,8 @@ export const layerStoreMemory: Layer.Layer<RateLimiter.RateLimiterStore> = Layer
   })
 ).pipe(Layer.provide(RateLimiter.layerStoreMemory))
 
-/** Counts in this process: right for one replica. Needs a `Digest` (e.g. `NodeCrypto.layerDigest`). */
-export const layerMemory = (policy: RateLimitPolicy): Layer.Layer<RateLimit, never, Digest.Digest> =>
+/** Counts in this process: right for one replica. */
+export const layerMemory = (policy: RateLimitPolicy): Layer.Layer<RateLimit> =>
   Layer.effect(RateLimit, make(policy, {})).pipe(
     Layer.provide(RateLimiter.layer),
     Layer.provide(layerStoreMemory)
@@ -200,7 +187,7 @@ export const layerMemory = (policy: RateLimitPolicy): Layer.Layer<RateLimit, nev
 export const layerRedis = (
   policy: RateLimitPolicy,
   options: { readonly prefix?: string | undefined } = {}
-): Layer.Layer<RateLimit, never, Digest.Digest | Redis.Redis> =>
+): Layer.Layer<RateLimit, never, Redis.Redis> =>
   Layer.effect(RateLimit, make(policy, { timeout: storeTimeout })).pipe(
     Layer.provide(RateLimiter.layer),
     Layer.provide(RateLimiter.layerStoreRedis({ prefix: options.prefix ?? "zoo-api:rate-limit:" }))
@@ -216,10 +203,22 @@ const exceeded = (policy: RateLimitPolicy, verdict: Extract<Verdict, { _tag: "Ex
     HttpServerResponse.setHeaders(verdict.headers)
   )
 
-/** The edge stage: counts every request but the unlimited routes; refuses with 429 beyond the budget. */
+/** The address a request came from: its client when it has no verified credential. */
+const addressOf = (request: HttpServerRequest.HttpServerRequest) =>
+  `ip:${request.remoteAddress._tag === "Some" ? request.remoteAddress.value : "unknown"}`
+
+/** Who a request counts against: its verified credential, else its address (a refused credential too). */
+export const clientOf = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<string> =>
+  Effect.map(edgeVerification, (verification) => (verification._tag === "Verified" ? verification.client : addressOf(request)))
+
+/**
+ * The edge stage: counts every request but the unlimited routes against its
+ * client; refuses with 429 beyond the budget. Runs inside the credentials
+ * stage, whose verification it reads.
+ */
 export const stage = (rateLimit: RateLimit["Service"]): Stage => (request, route, next) => {
   if (route !== undefined && unlimitedRoutes.has(route.route)) return next
-  return Effect.flatMap(rateLimit.consume(request), (verdict) => {
+  return Effect.flatMap(Effect.flatMap(clientOf(request), rateLimit.consume), (verdict) => {
     if (verdict._tag === "Exceeded") return exceeded(rateLimit.policy, verdict)
     return verdict.headers === undefined ? next : Effect.map(next, HttpServerResponse.setHeaders(verdict.headers))
   })

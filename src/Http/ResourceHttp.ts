@@ -4,7 +4,7 @@
  * capabilities document, conditional GET (304) and conditional writes (412).
  */
 import { Effect, type Schema } from "effect"
-import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiError, HttpApiSchema } from "effect/http-api"
 import { type Capabilities, defaultPageSize } from "../Shared/ResourceApi.ts"
 import { etagOf, httpDate, ifMatchVersions, noneMatchHit } from "../Shared/Http.ts"
@@ -45,9 +45,19 @@ const filterValues = (filters: Filters, query: Readonly<Record<string, unknown>>
   return values
 }
 
+/**
+ * The path of the request, rebuilt from its route and its (validated)
+ * parameters: `/v1/habitats/:id/animals` with the id. A header never
+ * carries the path text a client sent.
+ */
+const routePath = Effect.map(
+  HttpRouter.RouteContext,
+  ({ route, params }) => route.path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ""))
+)
+
 /** The `next` link: the same query (filters, sort, limit) with the cursor after the last row. */
 const nextLink = (
-  request: HttpServerRequest.HttpServerRequest,
+  path: string,
   query: Pick<CursorPayload, "filters" | "sort">,
   limit: number,
   cursor: string
@@ -59,7 +69,7 @@ const nextLink = (
   params.set("sort", query.sort)
   params.set("limit", String(limit))
   params.set("cursor", cursor)
-  return `<${request.url.split("?", 1)[0]}?${params}>; rel="next"`
+  return `<${path}?${params}>; rel="next"`
 }
 
 /** One resource's response: its body, and the validators a later conditional request sends back. */
@@ -86,7 +96,7 @@ export const makeListHandler = <R extends Stored, E, V extends ApiVersion>(
 ) => {
   const isSortValue = sortValueChecks(description)
   const encodeBody = makeJsonEncoder(listBodySchema(description, version))
-  return Effect.fnUntraced(function*({ query, request }: {
+  return Effect.fnUntraced(function*({ query }: {
     readonly query: { readonly limit?: number; readonly cursor?: string; readonly sort?: string }
     readonly request: HttpServerRequest.HttpServerRequest
   }, fixed: Readonly<Record<string, unknown>> = {}) {
@@ -115,7 +125,7 @@ export const makeListHandler = <R extends Stored, E, V extends ApiVersion>(
     return jsonResponse(encodeBody(listBody(version, { items: page.items, total: page.total, nextCursor })), 200, {
       "x-total-count": String(page.total),
       ...(page.lastModified !== undefined && { "last-modified": httpDate(page.lastModified) }),
-      ...(nextCursor !== undefined && { link: nextLink(request, { sort, filters }, limit, nextCursor) })
+      ...(nextCursor !== undefined && { link: nextLink(yield* routePath, { sort, filters }, limit, nextCursor) })
     })
   })
 }

@@ -4,10 +4,15 @@
  * a stray byte would be stored as something the client never sent. This edge
  * stage refuses such a body with a 400 before any handler reads it; the body
  * is read once (the platform caches it for the handler).
+ *
+ * Only once the credentials passed (SPEC §6): every JSON body belongs to a
+ * write, and a write without credentials that hold is the `WriteAccess`
+ * middleware's 401, which reads no body.
  */
 import { type ByteSize, Effect } from "effect"
 import { HttpServerRequest, HttpServerRespondable } from "effect/http"
 import { HttpApiError } from "effect/http-api"
+import { edgeVerification } from "../Auth/Credentials.ts"
 import { mediaTypeOf, type Stage } from "./Problems.ts"
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
@@ -27,7 +32,13 @@ const isUtf8 = (bytes: ArrayBuffer) => {
  * handler would: the read is cached, so whatever it ends in (a body, or the
  * limit's 413) is what the handler gets.
  */
-export const stage = (limit: ByteSize.ByteSize): Effect.Effect<Stage> => Effect.map(
+export const stage = (
+  limit: ByteSize.ByteSize,
+  options: {
+    /** Whether the credentials stage runs (it does wherever `WriteAccessLive` serves): then only verified writes are read. */
+    readonly afterCredentials: boolean
+  }
+): Effect.Effect<Stage> => Effect.map(
   HttpServerRespondable.toResponse(
     new HttpApiError.BadRequestProblem({
       detail: "Request validation failed",
@@ -38,10 +49,13 @@ export const stage = (limit: ByteSize.ByteSize): Effect.Effect<Stage> => Effect.
     // Only a body the endpoint would decode as JSON (no type at all is read as JSON); any other is its 415.
     const jsonTypes = route?.jsonBodies.get(request.method)
     if (jsonTypes === undefined || !jsonTypes.has(mediaTypeOf(request.headers["content-type"] ?? "application/json"))) return next
-    return Effect.matchEffect(Effect.provideService(request.arrayBuffer, HttpServerRequest.MaxBodySize, limit), {
+    const checked = Effect.matchEffect(Effect.provideService(request.arrayBuffer, HttpServerRequest.MaxBodySize, limit), {
       // A body that cannot be read (over the limit, cut off) is the platform's to answer, as before.
       onFailure: () => next,
       onSuccess: (bytes) => (isUtf8(bytes) ? next : Effect.succeed(refused))
     })
+    return options.afterCredentials
+      ? Effect.flatMap(edgeVerification, (verification) => (verification._tag === "Verified" ? checked : next))
+      : checked
   }
 )

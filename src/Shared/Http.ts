@@ -23,7 +23,8 @@ export const noneMatchHit = (header: string | undefined, etag: string): boolean 
 export const ifMatchVersions = (header: string | undefined): ReadonlyArray<number> | undefined => {
   if (header === undefined || header.trim() === "*") return undefined
   return entityTags(header).flatMap((tag) => {
-    const version = /^"(\d{1,15})"$/.exec(tag)?.[1]
+    // Only the tags we make: `"0"` or digits without a leading zero, so `"01"` is not `"1"`.
+    const version = /^"(0|[1-9]\d{0,14})"$/.exec(tag)?.[1]
     return version === undefined ? [] : [Number(version)]
   })
 }

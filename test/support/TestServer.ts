@@ -9,7 +9,7 @@ import type { Digest } from "effect/crypto"
 import { HttpRouter, HttpServer } from "effect/http"
 import { createServer } from "node:http"
 import type { WriteAccess } from "../../src/Auth/WriteAccess.ts"
-import { type EdgeOptions, makeAppRoutes, type Repositories } from "../../src/Http/App.ts"
+import { type EdgeOptions, makeAppRoutes, type Repositories, routerConfig } from "../../src/Http/App.ts"
 import { TestWriteAccess, withTestKey } from "./Credentials.ts"
 import { fetchText } from "./Fetch.ts"
 
@@ -24,7 +24,7 @@ export const TestServer = <E, R, EE = never, ER = never, AE = never>(
   edge: EdgeOptions<EE, ER> = {},
   writeAccess: Layer.Layer<WriteAccess, AE, Digest.Digest> = TestWriteAccess
 ) =>
-  HttpRouter.serve(makeAppRoutes(repositories, edge).pipe(Layer.provide(writeAccess)), { disableLogger: true, disableListenLog: true }).pipe(
+  HttpRouter.serve(makeAppRoutes(repositories, edge).pipe(Layer.provide(writeAccess)), { disableLogger: true, disableListenLog: true, routerConfig }).pipe(
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
     // API keys and rate limits digest credentials.
     Layer.provide(NodeCrypto.layerDigest),
