@@ -217,7 +217,7 @@ export const addRouterProblems = (spec: Record<string, any>): Record<string, any
 /**
  * Documents the `OPTIONS` the router answers by itself on every known path
  * that declares none (204 with `Allow`), e.g. `/v2/habitats/{id}/animals`,
- * beside the path's other operations (their tags, parameters and 500).
+ * beside the path's other operations (their tags, parameters, 400 and 500).
  */
 export const addRouterOptions = (spec: Record<string, any>): Record<string, any> => {
   const order = ["get", "head", "post", "put", "patch", "delete", "options"]
@@ -243,6 +243,8 @@ export const addRouterOptions = (spec: Record<string, any>): Record<string, any>
           description: "The methods this path supports, in `Allow`",
           headers: { Allow: { schema: { type: "string", description: "The methods this path supports" }, required: true } }
         },
+        // A path id that is not one is its 400, whatever the method (`Http/Problems.ts`).
+        ...(path.includes("{") && sibling.responses?.["400"] !== undefined && { "400": sibling.responses["400"] }),
         ...(sibling.responses?.["500"] !== undefined && { "500": sibling.responses["500"] })
       }
     }
