@@ -160,6 +160,12 @@ export const statusTitles: Readonly<Record<number, string>> = {
   503: "Service Unavailable"
 }
 
+/** A 415 says which bodies the endpoint takes: its `Content-Type` must be one of them. */
+export const unsupportedMediaTypeDetail = (accepted: Iterable<string> | undefined) => {
+  const types = [...(accepted ?? [])]
+  return `The body must be sent as ${types.length === 0 ? "application/json" : types.join(" or ")}`
+}
+
 /** An OpenAPI response object for a problem schema (`#/components/schemas/<ref>`), with its example. */
 const problem = (ref: string, description: string, example: unknown, headers?: Record<string, unknown>) => ({
   description,
@@ -171,7 +177,8 @@ const problem = (ref: string, description: string, example: unknown, headers?: R
  * Documents the problems the router answers with by itself, for paths and
  * methods no operation declares: an unknown path (404), a known path with a
  * method it does not serve (405, with `Allow`), an `Accept` without JSON
- * (406) and a body that is not JSON (415).
+ * (406) and, on every operation that takes a body, a body that is not JSON
+ * (415, its `detail` naming the media types the operation takes).
  */
 export const addRouterProblems = (spec: Record<string, any>): Record<string, any> => {
   spec.components.schemas.UnsupportedMediaTypeEncoded = {
@@ -182,7 +189,7 @@ export const addRouterProblems = (spec: Record<string, any>): Record<string, any
       status: { type: "number", enum: [415] },
       detail: { type: "string" }
     },
-    required: ["type"]
+    required: ["type", "title", "status", "detail"]
   }
   spec.components.responses = {
     ...spec.components.responses,
@@ -201,7 +208,8 @@ export const addRouterProblems = (spec: Record<string, any>): Record<string, any
     UnsupportedMediaType: problem("UnsupportedMediaTypeEncoded", "A body that is not JSON (or merge-patch JSON where allowed)", {
       type: "about:blank",
       title: "Unsupported Media Type",
-      status: 415
+      status: 415,
+      detail: unsupportedMediaTypeDetail(["application/json"])
     }),
     MethodNotAllowed: problem("MethodNotAllowedEncoded", "The path exists but does not support this method", {
       type: "/problems/method-not-allowed",
@@ -210,6 +218,18 @@ export const addRouterProblems = (spec: Record<string, any>): Record<string, any
       detail: "DELETE is not supported on /v1/animals",
       allow: ["GET", "HEAD", "POST", "OPTIONS"]
     }, { Allow: { description: "The methods this path supports", schema: { type: "string" } } })
+  }
+  for (const operations of Object.values<Record<string, any>>(spec.paths ?? {})) {
+    for (const operation of Object.values<any>(operations)) {
+      const accepted = Object.keys(operation?.requestBody?.content ?? {})
+      if (accepted.length === 0) continue
+      operation.responses["415"] = problem("UnsupportedMediaTypeEncoded", `A body that is not ${accepted.join(" or ")}`, {
+        type: "about:blank",
+        title: "Unsupported Media Type",
+        status: 415,
+        detail: unsupportedMediaTypeDetail(accepted)
+      })
+    }
   }
   return spec
 }

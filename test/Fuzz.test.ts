@@ -400,7 +400,7 @@ const properties = (it: It) => {
           assertWellFormed(target.method, response, about)
           if (!isUtf8(bytes)) {
             assert.strictEqual(response.status, 400, about)
-            assert.deepInclude(response.json().errors, { path: ["payload"], message: "Expected a JSON body in UTF-8" }, about)
+            assert.deepInclude(response.json().errors, { path: ["payload"], message: "the request body: must be JSON encoded as UTF-8" }, about)
           }
         }
       )
@@ -625,7 +625,7 @@ const regressions = (it: It) =>
             const response = await call(url, "/v2/animals", { method: "POST", headers: { "content-type": contentType }, body })
             assertWellFormed("POST", response, contentType)
             assert.strictEqual(response.status, 400, response.text)
-            assert.deepInclude(response.json().errors, { path: ["payload"], message: "Expected a JSON body in UTF-8" })
+            assert.deepInclude(response.json().errors, { path: ["payload"], message: "the request body: must be JSON encoded as UTF-8" })
           }
         })
       }))
@@ -637,10 +637,10 @@ const regressions = (it: It) =>
           const id = "0B9D2C4E-7F1A-4E0B-9C1D-2A3B4C5D6E7F"
           const created = await call(url, "/v2/animals", jsonInit("POST", { ...lion, id }))
           assert.strictEqual(created.status, 400, created.text)
-          assert.deepInclude(created.json().errors, { path: ["payload", "id"], message: "Expected a UUID in lower case" })
+          assert.deepInclude(created.json().errors, { path: ["payload", "id"], message: "\"id\": must be a UUID in lower case" })
           const read = await call(url, `/v2/animals/${id}`)
           assert.strictEqual(read.status, 400, read.text)
-          assert.deepInclude(read.json().errors, { path: ["params", "id"], message: "Expected a UUID in lower case" })
+          assert.deepInclude(read.json().errors, { path: ["params", "id"], message: "\"id\": must be a UUID in lower case" })
         })
       }))
   })

@@ -6,7 +6,7 @@
  */
 import { ByteSize, Effect, Layer, Option, Predicate, type Redacted } from "effect"
 import type { HttpServerRequest } from "effect/http"
-import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
+import { HttpApiBuilder } from "effect/http-api"
 import { AnimalsHttp } from "../Animals/AnimalsHttp.ts"
 import { AnimalsRepository } from "../Animals/AnimalsRepository.ts"
 import { Api } from "../Api.ts"
@@ -18,7 +18,7 @@ import { ZookeepersHttp } from "../Zookeepers/ZookeepersHttp.ts"
 import { AnimalCare, ZookeepersRepository } from "../Zookeepers/ZookeepersRepository.ts"
 import { SystemHttp } from "./SystemHttp.ts"
 import { v1RetirementHeaders } from "./Deprecation.ts"
-import { DocsRoutes } from "./Docs.ts"
+import { docsPaths, DocsRoutes } from "./Docs.ts"
 import { metricsRoute } from "./Metrics.ts"
 import * as BodyLimit from "./BodyLimit.ts"
 import * as Cors from "./Cors.ts"
@@ -27,15 +27,14 @@ import { edgeMiddleware, makeRouteIndex } from "./Problems.ts"
 export { routerConfig } from "./Problems.ts"
 import * as RateLimit from "./RateLimit.ts"
 import * as Utf8Body from "./Utf8Body.ts"
+import * as ValidationProblems from "./ValidationProblems.ts"
 
 export const openApiPath = "/openapi.json"
 
 /** Built once: the route and `Allow` header of every path we serve. */
 const routeOf = makeRouteIndex(Api, [
   ["GET", openApiPath],
-  ["GET", "/docs"],
-  ["GET", "/docs/scalar.js"],
-  ["GET", "/docs/init.js"],
+  ...docsPaths.map((path) => ["GET", path] as const),
   ["GET", "/metrics"]
 ])
 
@@ -129,7 +128,7 @@ export const makeAppRoutes = <E, R, EE = never, ER = never>(
     metricsRoute(options.metricsToken),
     makeEdge(options, bodyLimit)
   ).pipe(
-    Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true })),
+    Layer.provide(ValidationProblems.layer),
     // Every handler reads bodies under the limit: a chunked body stops there.
     Layer.provide(BodyLimit.layer(bodyLimit))
   )

@@ -33,8 +33,12 @@ const sortValueOf = (row: Stored, field: string): string | number => {
 const sortValueChecks = (description: ResourceDescription) =>
   sortValueCheck((description.Resource as { readonly fields?: Readonly<Record<string, Schema.Top>> }).fields ?? {}, description.sortFields)
 
+/** A 400 about one field, named in its message as every 400 names it: `"cursor": expected ...`. */
 const badRequest = (path: ReadonlyArray<string>, message: string) =>
-  new HttpApiError.BadRequestProblem({ detail: "Request validation failed", errors: [{ path, message }] })
+  new HttpApiError.BadRequestProblem({
+    detail: "Request validation failed",
+    errors: [{ path, message: `"${path.at(-1)}": ${message.charAt(0).toLowerCase()}${message.slice(1)}` }]
+  })
 
 /** The query values of the filters only, without page controls or absent ones. */
 const filterValues = (filters: Filters, query: Readonly<Record<string, unknown>>) => {
