@@ -3,13 +3,15 @@
  * problems each endpoint can answer with. It imports nothing from the server,
  * so clients (`HttpApiClient`) and the OpenAPI document derive from it alone.
  */
-import { Schema } from "effect"
+import { pipe, Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiError, HttpApiGroup, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { animalsContract } from "./Animals/Animal.ts"
 import { writeAccessProblemExamples } from "./Auth/WriteAccess.ts"
 import {
   addLimitProblems,
   addProblemExamples,
+  addRequestIdToProblems,
+  addRouterOptions,
   addRouterProblems,
   ContentTooLarge,
   DatabaseUnavailable,
@@ -90,27 +92,39 @@ export class Api extends HttpApi.make("zoo-api")
   // A query parameter the endpoint does not declare is a 400, so `?specie=lion` never lists everything.
   .annotate(HttpApi.QueryParseOptions, { errors: "all", onExcessProperty: "error" })
   .annotate(HttpApi.AdditionalSchemas, [RouteNotFound, MethodNotAllowed, NotAcceptable, ContentTooLarge, TooManyRequests])
-  .annotate(OpenApi.Transform, (spec) => documentTryIt(documentServers(documentReplays(documentRetirement(documentPageQuery(addLimitProblems(addRouterProblems(addProblemExamples([
-    ...animalsContract.problemExamples,
-    ...habitatsContract.problemExamples,
-    ...zookeepersContract.problemExamples,
-    ...writeAccessProblemExamples,
-    ...habitatProblemExamples,
-    ...zookeeperProblemExamples,
-    ...idempotencyProblemExamples,
-    new HttpApiError.BadRequestProblem({
-      detail: "Request validation failed",
-      errors: [
-        { path: ["payload", "name"], message: "\"name\": must be a string with between 5 and 100 code points" },
-        { path: ["payload", "species"], message: "\"species\": must be one of \"lion\", \"tiger\", \"elephant\", \"monkey\", \"zebra\", \"panda\"" },
-        { path: ["payload", "colour"], message: "\"colour\": unknown field" }
-      ]
-    }),
-    new HttpApiError.InternalServerErrorProblem({}),
-    DatabaseUnavailable.instance,
-    PreconditionFailed.of({ version: 3 }),
-    new MethodNotAllowed({ detail: "DELETE is not supported on /v1/animals", allow: ["GET", "HEAD", "POST", "OPTIONS"] })
-  ])(spec)))))))))
+  .annotate(OpenApi.Transform, (spec) => pipe(
+    spec,
+    addProblemExamples([
+      ...animalsContract.problemExamples,
+      ...habitatsContract.problemExamples,
+      ...zookeepersContract.problemExamples,
+      ...writeAccessProblemExamples,
+      ...habitatProblemExamples,
+      ...zookeeperProblemExamples,
+      ...idempotencyProblemExamples,
+      new HttpApiError.BadRequestProblem({
+        detail: "Request validation failed",
+        errors: [
+          { path: ["payload", "name"], message: "\"name\": must be a string with between 5 and 100 code points" },
+          { path: ["payload", "species"], message: "\"species\": must be one of \"lion\", \"tiger\", \"elephant\", \"monkey\", \"zebra\", \"panda\"" },
+          { path: ["payload", "colour"], message: "\"colour\": unknown field" }
+        ]
+      }),
+      new HttpApiError.InternalServerErrorProblem({}),
+      DatabaseUnavailable.instance,
+      PreconditionFailed.of({ version: 3 }),
+      new MethodNotAllowed({ detail: "DELETE is not supported on /v1/animals", allow: ["GET", "HEAD", "POST", "OPTIONS"] })
+    ]),
+    addRouterOptions,
+    addRouterProblems,
+    addLimitProblems,
+    addRequestIdToProblems,
+    documentPageQuery,
+    documentRetirement,
+    documentReplays,
+    documentServers,
+    documentTryIt
+  ))
   .annotateMerge(OpenApi.annotations({
     title: "Zoo API",
     version: "1.0.0",

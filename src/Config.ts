@@ -87,6 +87,11 @@ const settings = {
   jwksFile: Config.option(Config.String("AUTH_JWKS_FILE")),
   authIssuer: Config.option(Config.String("AUTH_ISSUER")),
   authAudience: Config.option(Config.String("AUTH_AUDIENCE")),
+  /**
+   * Signs list cursors (HMAC-SHA-256); unset: derived from `DATABASE_URL`, which every replica of one database
+   * shares, or a development default without one (PGlite and memory serve from one process).
+   */
+  cursorSecret: Config.option(Config.schema(Schema.Redacted(Schema.String.check(Schema.isMinLength(32))), "CURSOR_SECRET")),
   /** Requests per window per client, like `100/1s`; unset: no rate limit. */
   rateLimit: Config.option(Config.schema(RateLimit, "RATE_LIMIT")),
   redisUrl: Config.option(Config.schema(Schema.Redacted(RedisUrl), "REDIS_URL")),

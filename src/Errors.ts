@@ -234,6 +234,44 @@ export const addRouterProblems = (spec: Record<string, any>): Record<string, any
   return spec
 }
 
+/**
+ * Documents the `OPTIONS` the router answers by itself on every known path
+ * that declares none (204 with `Allow`), e.g. `/v2/habitats/{id}/animals`,
+ * beside the path's other operations (their tags, parameters, 400 and 500).
+ */
+export const addRouterOptions = (spec: Record<string, any>): Record<string, any> => {
+  const order = ["get", "head", "post", "put", "patch", "delete", "options"]
+  for (const [path, operations] of Object.entries<Record<string, any>>(spec.paths ?? {})) {
+    if (operations.options !== undefined) continue
+    const methods = Object.keys(operations).filter((method) => order.includes(method))
+    const sibling = operations[methods[0]!]
+    if (sibling === undefined) continue
+    const allow = [...new Set([...methods, ...(methods.includes("get") ? ["head"] : []), "options"])]
+      .sort((a, b) => order.indexOf(a) - order.indexOf(b))
+      .map((method) => method.toUpperCase())
+      .join(", ")
+    operations.options = {
+      tags: sibling.tags,
+      operationId: `${String(sibling.operationId).replace(/\.[^.]*$/, "")}.options${path.replace(/\{[^}]*\}/g, "").replace(/\W+/g, "_")}`,
+      summary: "Methods allowed on this path",
+      description: `204 with the methods in \`Allow\` (${allow}).`,
+      parameters: (sibling.parameters ?? []).filter((parameter: any) => parameter.in === "path"),
+      security: [],
+      ...(sibling.deprecated === true && { deprecated: true }),
+      responses: {
+        "204": {
+          description: "The methods this path supports, in `Allow`",
+          headers: { Allow: { schema: { type: "string", description: "The methods this path supports" }, required: true } }
+        },
+        // A path id that is not one is its 400, whatever the method (`Http/Problems.ts`).
+        ...(path.includes("{") && sibling.responses?.["400"] !== undefined && { "400": sibling.responses["400"] }),
+        ...(sibling.responses?.["500"] !== undefined && { "500": sibling.responses["500"] })
+      }
+    }
+  }
+  return spec
+}
+
 /** Routes that are never rate limited (`src/Http/RateLimit.ts`): no 429, no `RateLimit-*` headers. */
 const unlimitedPaths = new Set(["/healthz", "/readyz"])
 
@@ -318,3 +356,43 @@ export const addProblemExamples = (problems: ReadonlyArray<{ readonly _tag: stri
     return spec
   }
 }
+
+/**
+ * Every problem body carries the request's id (the edge adds it to each, with
+ * `instance`), so every problem schema declares it: the schemas say
+ * `additionalProperties: false`, and a client that validates bodies against
+ * them must not refuse the `request_id` it needs to report a failure. Adds it,
+ * required, to each schema an `application/problem+json` response names.
+ */
+export const addRequestIdToProblems = (spec: Record<string, any>): Record<string, any> => {
+  const refs = new Set<string>()
+  const collect = (response: any) => {
+    const content = response?.content?.["application/problem+json"]
+    for (const member of content?.schema?.anyOf ?? [content?.schema]) if (typeof member?.$ref === "string") refs.add(member.$ref)
+    // The examples show a body as sent: with its request id.
+    if (content?.example !== undefined) content.example = { ...content.example, request_id: requestIdSchema.examples[0] }
+    for (const example of Object.values<any>(content?.examples ?? {})) example.value = { ...example.value, request_id: requestIdSchema.examples[0] }
+  }
+  for (const operations of Object.values<Record<string, any>>(spec.paths ?? {})) {
+    for (const operation of Object.values<any>(operations)) for (const response of Object.values<any>(operation?.responses ?? {})) collect(response)
+  }
+  for (const response of Object.values<any>(spec.components?.responses ?? {})) collect(response)
+  for (const ref of refs) {
+    const schema = spec.components?.schemas?.[ref.replace("#/components/schemas/", "")]
+    if (schema === undefined) continue
+    schema.properties = { ...schema.properties, request_id: requestIdSchema }
+    schema.required = [...new Set([...(schema.required ?? []), "request_id"])]
+  }
+  return spec
+}
+
+/** `X-Request-Id` as accepted from a client (1 to 128 of `[A-Za-z0-9._-]`) or generated (a UUID). */
+const requestIdSchema = {
+  type: "string",
+  minLength: 1,
+  maxLength: 128,
+  pattern: "^[A-Za-z0-9._-]+$",
+  description: "The request's id, as in its `X-Request-Id` response header: quote it when reporting a problem",
+  examples: ["0f8fad5b-d9cb-469f-a165-70867728950e"]
+}
+

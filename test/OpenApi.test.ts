@@ -41,12 +41,14 @@ describe("OpenAPI document", () => {
     }
   })
 
-  it("documents 409 on POST (an id taken, or an Idempotency-Key in flight), the latter on PATCH, and 409 nowhere else", () => {
-    const examples = operation(collection, "post").responses["409"].content["application/problem+json"].examples
-    assert.strictEqual(examples.AnimalAlreadyExists.value.type, "/problems/animal-already-exists")
-    assert.strictEqual(examples.IdempotencyKeyInFlight.value.type, "/problems/idempotency-key-in-flight")
-    assert.strictEqual(problemResponse(item, "patch", "409").example.type, "/problems/idempotency-key-in-flight")
-    for (const method of ["get", "put", "delete"]) assert.isUndefined(operation(item, method).responses["409"])
+  it("documents 409 where a write can conflict: a taken id, a full habitat, an Idempotency-Key in flight; never on GET or DELETE", () => {
+    const examplesOf = (path: string, method: string) =>
+      Object.keys(operation(path, method).responses["409"].content["application/problem+json"].examples)
+    assert.sameMembers(examplesOf(collection, "post"), ["AnimalAlreadyExists", "HabitatFull", "IdempotencyKeyInFlight"])
+    assert.sameMembers(examplesOf(item, "patch"), ["HabitatFull", "IdempotencyKeyInFlight"])
+    const { example } = problemResponse(item, "put", "409")
+    assert.strictEqual(example.type, "/problems/habitat-full")
+    for (const method of ["get", "delete"]) assert.isUndefined(operation(item, method).responses["409"])
   })
 
   it("documents a 400 problem listing every error on every endpoint with input", () => {

@@ -36,7 +36,7 @@ const Allow = Schema.String.annotate({ description: "The methods this path suppo
 
 /**
  * The longest cursor we make: base64url of its JSON (a sort value and the
- * filters, each bounded) stays well under this; longer is not ours.
+ * filters, each bounded) and of its signature stays well under this; longer is not ours.
  */
 const maxCursorLength = 4096
 
@@ -50,7 +50,7 @@ export const pageQuery = <const Sort extends ReadonlyArray<string>>(sortFields: 
   ),
   cursor: Schema.optionalKey(Schema.String.check(
     Schema.isMaxLength(maxCursorLength),
-    Schema.isPattern(/^[A-Za-z0-9_-]+$/u, { expected: "a cursor from a next link" })
+    Schema.isPattern(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/u, { expected: "a cursor from a next link" })
   ).annotate({
     description: "Opaque position from the `next` link (v2: `next_cursor`) of the previous page; keeps the filters and sort it was made with"
   })),
