@@ -3,7 +3,7 @@
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "coverage/", ".data/", "bench-results/", "dist/", ".scratch/", "eslint.config.js"] },
+  { ignores: ["node_modules/", "coverage/", ".data/", "bench-results/", "dist/", ".scratch/", ".doc-snippets-*/", "eslint.config.js"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/globalSetup.ts"],
+    // Every response a test receives is checked against /openapi.json (test/support/OpenApiValidator.ts).
+    setupFiles: ["test/support/OpenApiValidator.setup.ts"],
     // Real servers and real databases: give slow machines room, never hang.
     testTimeout: 30_000,
     hookTimeout: 60_000,

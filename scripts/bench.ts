@@ -128,6 +128,20 @@ const scenarios: ReadonlyArray<Scenario> = [
     measure: (url) => cannon({ url: `${url}/v1/animals`, method: "POST", headers: json, body: JSON.stringify(lion) }, 201)
   },
   {
+    // A new key per request (each is a first request, not a replay): what a key costs a write.
+    name: "POST with Idempotency-Key",
+    measure: (url) =>
+      cannon({
+        url: `${url}/v1/animals`,
+        method: "POST",
+        headers: json,
+        body: JSON.stringify(lion),
+        requests: [{
+          setupRequest: (request) => ({ ...request, headers: { ...request.headers, "idempotency-key": globalThis.crypto.randomUUID() } })
+        }]
+      }, 201)
+  },
+  {
     name: "POST invalid",
     measure: (url) =>
       cannon({
@@ -287,6 +301,10 @@ const main = async () => {
     ["GET by id ≥ 0.6× baseline (memory)", (memoryRow("GET by id")?.ratio ?? 0) >= 0.6],
     ["list of 50 ≥ 0.45× baseline (memory)", (memoryRow("list of 50")?.ratio ?? 0) >= 0.45],
     ["p99 ≤ 2× the baseline's (memory, GET by id)", (memoryRow("GET by id")?.p99 ?? Infinity) <= 2 * Math.max(1, baseline.get("GET by id")?.p99 ?? 0)],
+    [
+      "POST with Idempotency-Key costs ≤ 15 % over POST (memory)",
+      (memoryRow("POST with Idempotency-Key")?.rps ?? 0) * 1.15 >= (memoryRow("POST valid")?.rps ?? Infinity)
+    ],
     ["no errors", withRatio.every((row) => row.errors === 0)],
     ...(references.length > 0 ? [["PostgreSQL GET by id ≥ 0.8× raw query loop", (references[0]!.ratio as number) >= 0.8] as const] : []),
     ...(postgresStart !== undefined

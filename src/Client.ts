@@ -8,6 +8,16 @@
  * const zoo = yield* ZooClient
  * const page = yield* zoo.animals.list({ query: { species: ["lion"] } })
  * ```
+ *
+ * Writes that may be retried take an `Idempotency-Key` per call, in their
+ * `headers` (creates, merge patches, assigning and unassigning): a retry with
+ * the same key answers the first outcome instead of writing again.
+ *
+ * ```ts
+ * const key = crypto.randomUUID() // one per intended write, reused by its retries
+ * // A dropped connection, a 503 or a 409 in flight: safe to send again, it runs at most once.
+ * const created = yield* zoo.animalsV2.create({ headers: { "idempotency-key": key }, payload }).pipe(Effect.retry({ times: 3 }))
+ * ```
  */
 import { Context, Layer, Redacted } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"

@@ -59,6 +59,9 @@ export const v1RetirementDefaults = {
   sunsetAt: new Date("2027-06-01T00:00:00Z")
 } as const
 
+/** `IDEMPOTENCY_TTL`: how long an `Idempotency-Key` and its outcome are kept after the request. */
+export const idempotencyTtl = Config.Duration("IDEMPOTENCY_TTL").pipe(Config.withDefault(Duration.hours(24)))
+
 /** Each variable, with its default. README's table and `.env.example` list the same. */
 const settings = {
   port: Config.Port("PORT").pipe(Config.withDefault(3000)),
@@ -88,6 +91,7 @@ const settings = {
   idleTimeout: Config.Duration("DATABASE_IDLE_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
   connectTimeout: Config.Duration("DATABASE_CONNECT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
   statementTimeout: Config.Duration("DATABASE_STATEMENT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
+  idempotencyTtl,
   // Security (SPEC §6)
   /** Comma-separated API keys, or `sha256:<hex>` digests of them. */
   apiKeys: Config.option(Config.Redacted("API_KEYS")),
@@ -95,6 +99,11 @@ const settings = {
   jwksFile: Config.option(Config.String("AUTH_JWKS_FILE")),
   authIssuer: Config.option(Config.String("AUTH_ISSUER")),
   authAudience: Config.option(Config.String("AUTH_AUDIENCE")),
+  /**
+   * Signs list cursors (HMAC-SHA-256); unset: derived from `DATABASE_URL`, which every replica of one database
+   * shares, or a development default without one (PGlite and memory serve from one process).
+   */
+  cursorSecret: Config.option(Config.schema(Schema.Redacted(Schema.String.check(Schema.isMinLength(32))), "CURSOR_SECRET")),
   /** Requests per window per client, like `100/1s`; unset: no rate limit. */
   rateLimit: Config.option(Config.schema(RateLimit, "RATE_LIMIT")),
   redisUrl: Config.option(Config.schema(Schema.Redacted(RedisUrl), "REDIS_URL")),

@@ -160,6 +160,12 @@ export const statusTitles: Readonly<Record<number, string>> = {
   503: "Service Unavailable"
 }
 
+/** A 415 says which bodies the endpoint takes: its `Content-Type` must be one of them. */
+export const unsupportedMediaTypeDetail = (accepted: Iterable<string> | undefined) => {
+  const types = [...(accepted ?? [])]
+  return `The body must be sent as ${types.length === 0 ? "application/json" : types.join(" or ")}`
+}
+
 /** An OpenAPI response object for a problem schema (`#/components/schemas/<ref>`), with its example. */
 const problem = (ref: string, description: string, example: unknown, headers?: Record<string, unknown>) => ({
   description,
@@ -171,7 +177,8 @@ const problem = (ref: string, description: string, example: unknown, headers?: R
  * Documents the problems the router answers with by itself, for paths and
  * methods no operation declares: an unknown path (404), a known path with a
  * method it does not serve (405, with `Allow`), an `Accept` without JSON
- * (406) and a body that is not JSON (415).
+ * (406) and, on every operation that takes a body, a body that is not JSON
+ * (415, its `detail` naming the media types the operation takes).
  */
 export const addRouterProblems = (spec: Record<string, any>): Record<string, any> => {
   spec.components.schemas.UnsupportedMediaTypeEncoded = {
@@ -182,7 +189,7 @@ export const addRouterProblems = (spec: Record<string, any>): Record<string, any
       status: { type: "number", enum: [415] },
       detail: { type: "string" }
     },
-    required: ["type"]
+    required: ["type", "title", "status", "detail"]
   }
   spec.components.responses = {
     ...spec.components.responses,
@@ -201,7 +208,8 @@ export const addRouterProblems = (spec: Record<string, any>): Record<string, any
     UnsupportedMediaType: problem("UnsupportedMediaTypeEncoded", "A body that is not JSON (or merge-patch JSON where allowed)", {
       type: "about:blank",
       title: "Unsupported Media Type",
-      status: 415
+      status: 415,
+      detail: unsupportedMediaTypeDetail(["application/json"])
     }),
     MethodNotAllowed: problem("MethodNotAllowedEncoded", "The path exists but does not support this method", {
       type: "/problems/method-not-allowed",
@@ -210,6 +218,56 @@ export const addRouterProblems = (spec: Record<string, any>): Record<string, any
       detail: "DELETE is not supported on /v1/animals",
       allow: ["GET", "HEAD", "POST", "OPTIONS"]
     }, { Allow: { description: "The methods this path supports", schema: { type: "string" } } })
+  }
+  for (const operations of Object.values<Record<string, any>>(spec.paths ?? {})) {
+    for (const operation of Object.values<any>(operations)) {
+      const accepted = Object.keys(operation?.requestBody?.content ?? {})
+      if (accepted.length === 0) continue
+      operation.responses["415"] = problem("UnsupportedMediaTypeEncoded", `A body that is not ${accepted.join(" or ")}`, {
+        type: "about:blank",
+        title: "Unsupported Media Type",
+        status: 415,
+        detail: unsupportedMediaTypeDetail(accepted)
+      })
+    }
+  }
+  return spec
+}
+
+/**
+ * Documents the `OPTIONS` the router answers by itself on every known path
+ * that declares none (204 with `Allow`), e.g. `/v2/habitats/{id}/animals`,
+ * beside the path's other operations (their tags, parameters, 400 and 500).
+ */
+export const addRouterOptions = (spec: Record<string, any>): Record<string, any> => {
+  const order = ["get", "head", "post", "put", "patch", "delete", "options"]
+  for (const [path, operations] of Object.entries<Record<string, any>>(spec.paths ?? {})) {
+    if (operations.options !== undefined) continue
+    const methods = Object.keys(operations).filter((method) => order.includes(method))
+    const sibling = operations[methods[0]!]
+    if (sibling === undefined) continue
+    const allow = [...new Set([...methods, ...(methods.includes("get") ? ["head"] : []), "options"])]
+      .sort((a, b) => order.indexOf(a) - order.indexOf(b))
+      .map((method) => method.toUpperCase())
+      .join(", ")
+    operations.options = {
+      tags: sibling.tags,
+      operationId: `${String(sibling.operationId).replace(/\.[^.]*$/, "")}.options${path.replace(/\{[^}]*\}/g, "").replace(/\W+/g, "_")}`,
+      summary: "Methods allowed on this path",
+      description: `204 with the methods in \`Allow\` (${allow}).`,
+      parameters: (sibling.parameters ?? []).filter((parameter: any) => parameter.in === "path"),
+      security: [],
+      ...(sibling.deprecated === true && { deprecated: true }),
+      responses: {
+        "204": {
+          description: "The methods this path supports, in `Allow`",
+          headers: { Allow: { schema: { type: "string", description: "The methods this path supports" }, required: true } }
+        },
+        // A path id that is not one is its 400, whatever the method (`Http/Problems.ts`).
+        ...(path.includes("{") && sibling.responses?.["400"] !== undefined && { "400": sibling.responses["400"] }),
+        ...(sibling.responses?.["500"] !== undefined && { "500": sibling.responses["500"] })
+      }
+    }
   }
   return spec
 }
@@ -298,3 +356,43 @@ export const addProblemExamples = (problems: ReadonlyArray<{ readonly _tag: stri
     return spec
   }
 }
+
+/**
+ * Every problem body carries the request's id (the edge adds it to each, with
+ * `instance`), so every problem schema declares it: the schemas say
+ * `additionalProperties: false`, and a client that validates bodies against
+ * them must not refuse the `request_id` it needs to report a failure. Adds it,
+ * required, to each schema an `application/problem+json` response names.
+ */
+export const addRequestIdToProblems = (spec: Record<string, any>): Record<string, any> => {
+  const refs = new Set<string>()
+  const collect = (response: any) => {
+    const content = response?.content?.["application/problem+json"]
+    for (const member of content?.schema?.anyOf ?? [content?.schema]) if (typeof member?.$ref === "string") refs.add(member.$ref)
+    // The examples show a body as sent: with its request id.
+    if (content?.example !== undefined) content.example = { ...content.example, request_id: requestIdSchema.examples[0] }
+    for (const example of Object.values<any>(content?.examples ?? {})) example.value = { ...example.value, request_id: requestIdSchema.examples[0] }
+  }
+  for (const operations of Object.values<Record<string, any>>(spec.paths ?? {})) {
+    for (const operation of Object.values<any>(operations)) for (const response of Object.values<any>(operation?.responses ?? {})) collect(response)
+  }
+  for (const response of Object.values<any>(spec.components?.responses ?? {})) collect(response)
+  for (const ref of refs) {
+    const schema = spec.components?.schemas?.[ref.replace("#/components/schemas/", "")]
+    if (schema === undefined) continue
+    schema.properties = { ...schema.properties, request_id: requestIdSchema }
+    schema.required = [...new Set([...(schema.required ?? []), "request_id"])]
+  }
+  return spec
+}
+
+/** `X-Request-Id` as accepted from a client (1 to 128 of `[A-Za-z0-9._-]`) or generated (a UUID). */
+const requestIdSchema = {
+  type: "string",
+  minLength: 1,
+  maxLength: 128,
+  pattern: "^[A-Za-z0-9._-]+$",
+  description: "The request's id, as in its `X-Request-Id` response header: quote it when reporting a problem",
+  examples: ["0f8fad5b-d9cb-469f-a165-70867728950e"]
+}
+

@@ -2,10 +2,12 @@
  * The Node entry point: configuration, layers, server. `npm start` runs it.
  */
 import { NodeCrypto, NodeFileSystem, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Exit, Layer, Option, References, Runtime } from "effect"
+import { Cause, Data, Effect, Exit, Layer, Option, References, Runtime } from "effect"
 import { HttpMiddleware, HttpRouter } from "effect/http"
+import { usesDevelopmentKey } from "./Auth/AuthSettings.ts"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
 import * as Config from "./Config.ts"
+import * as EnvFile from "./EnvFile.ts"
 import * as Logging from "./Logging.ts"
 import * as NodeServer from "./NodeServer.ts"
 import {
@@ -18,10 +20,15 @@ import {
   SqlRepositories
 } from "./Http/App.ts"
 import { V1Retirement } from "./Http/Deprecation.ts"
+import { DevelopmentKeyNotice } from "./Http/Docs.ts"
 import * as RateLimit from "./Http/RateLimit.ts"
 import * as Redis from "./Redis.ts"
 import * as Database from "./Repo/Database.ts"
+import { CursorSecret, cursorSecretFrom } from "./Shared/Listing.ts"
 import * as Tracing from "./Tracing.ts"
+
+/** The database could not be opened or reached at start; the message says why and what to do. */
+class DatabaseUnusable extends Data.TaggedError("DatabaseUnusable")<{ readonly message: string }> {}
 
 /**
  * The edge's limits and CORS. Rate limits count in Redis when `REDIS_URL` is
@@ -52,21 +59,37 @@ const serve = <E, R>(config: Config.AppConfig, repositories: Layer.Layer<Reposit
         port: config.port,
         host: config.host,
         gracefulShutdownTimeout: config.shutdownTimeout
-      }))))
+      })))),
+    // Idempotency keys digest request bodies.
+    Layer.provide(NodeCrypto.layerDigest)
   )
 
-const HttpServerLive = Layer.unwrap(Effect.map(Config.load, (config) =>
+const HttpServerLive = Layer.unwrap(Effect.map(Effect.andThen(EnvFile.load, Config.load), (config) =>
   (config.storage === "memory"
     ? serve(config, MemoryRepositories)
     // Built first: the port opens only once the database is open and migrated,
     // so no request arrives at a server that cannot answer it yet.
-    : serve(config, SqlRepositories).pipe(Layer.provide(Database.layer(config)))).pipe(
+    : serve(config, SqlRepositories).pipe(
+      Layer.provide(Database.layer(config)),
+      // The driver's "Failed to connect" says nothing a person can act on: name the cause.
+      Layer.catchTag("SqlError", (error) =>
+        Layer.effectDiscard(Effect.fail(
+          new DatabaseUnusable({
+            message: Option.match(config.databaseUrl, {
+              onNone: () => `the embedded database in ${config.dataDir}: ${error.message}`,
+              onSome: (url) => Database.describeConnectFailure(error, url)
+            })
+          })
+        )))
+    )).pipe(
     // Built before the database: credentials that cannot work (or none, in production) stop the start first.
     Layer.provide(WriteAccessLive.layerConfig(config).pipe(Layer.provide([NodeFileSystem.layer, NodeCrypto.layerDigest]))),
     Layer.tap(() =>
       Effect.logInfo(`Zoo API docs: http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}/docs`)
     ),
     Layer.provide(Layer.succeed(References.MinimumLogLevel, config.logLevel)),
+    Layer.provide(Layer.succeed(CursorSecret, cursorSecretFrom(config))),
+    Layer.provide(Layer.succeed(DevelopmentKeyNotice, usesDevelopmentKey(config))),
     Layer.provide(Layer.succeed(V1Retirement, { deprecatedAt: config.v1DeprecatedAt, sunsetAt: config.v1SunsetAt })),
     Layer.provide(Layer.succeed(HttpMiddleware.SpanNameGenerator, requestSpanName)),
     Layer.provide(Tracing.layer({
@@ -82,12 +105,22 @@ const startupFailure = (error: { readonly _tag: string; readonly message: string
     ? `cannot reach Redis (REDIS_URL): ${error.cause instanceof Error ? error.cause.message : String(error.cause)}`
     : error.message || error._tag
 
+/**
+ * A failed start, told the way the reader needs it: in a terminal (not in
+ * production), the message as lines of text; otherwise one JSON log line, as
+ * every other line, for the log collector.
+ */
+const reportStartupFailure = (message: string) =>
+  process.stdout.isTTY === true && process.env.NODE_ENV !== "production"
+    ? Effect.sync(() => process.stderr.write(`Zoo API could not start: ${message}\n`))
+    : Effect.logError(`Zoo API could not start: ${message}`)
+
 Layer.launch(HttpServerLive).pipe(
   // Expected startup failures (bad config, locked data directory, port in use, database down)
   // get one readable message and exit code 1, not a stack trace.
   Effect.catch((error) =>
     Effect.andThen(
-      Effect.logError(`Zoo API could not start: ${startupFailure(error)}`),
+      reportStartupFailure(startupFailure(error)),
       Effect.sync(() => {
         process.exitCode = 1
       })

@@ -22,6 +22,11 @@ export const makeWebHandler = <E>(
 ) =>
   // The edge middleware writes the access lines; the built-in per-request log would repeat them.
   HttpRouter.toWebHandler(
-    makeAppRoutes(repositories).pipe(Layer.provide(writeAccess), Layer.provide(HttpServer.layerServices)),
+    makeAppRoutes(repositories).pipe(
+      Layer.provide(writeAccess),
+      Layer.provide(HttpServer.layerServices),
+      // Idempotency keys digest request bodies.
+      Layer.provide(Digest.layerWebCrypto)
+    ),
     { disableLogger: true, routerConfig }
   )

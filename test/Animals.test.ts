@@ -4,6 +4,7 @@
  * repository. Also proves the contract round-trips through a generated client.
  */
 import { assert, layer } from "@effect/vitest"
+import { NodeCrypto } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { HttpServer } from "effect/http"
 import { HttpApiMiddleware, HttpApiTest } from "effect/http-api"
@@ -11,14 +12,17 @@ import { AnimalsHttp } from "../src/Animals/AnimalsHttp.ts"
 import { AnimalsRepository } from "../src/Animals/AnimalsRepository.ts"
 import { Api } from "../src/Api.ts"
 import type { AnimalId } from "../src/Animals/Animal.ts"
+import * as Idempotency from "../src/Http/Idempotency.ts"
+import { IdempotencyStore } from "../src/Repo/IdempotencyStore.ts"
 import { WritesAllowed } from "./support/Credentials.ts"
 
 const makeClient = HttpApiTest.groups(Api, ["animals"])
 
 const TestLayer = Layer.mergeAll(AnimalsHttp.pipe(Layer.provide(AnimalsRepository.layerMemory)), HttpServer.layerServices).pipe(
   Layer.provideMerge(HttpApiMiddleware.layerProblemDetails({ includeDetails: true })),
-  // The handlers are under test here, not access control (see Auth.test.ts).
-  Layer.provideMerge(WritesAllowed)
+  // The handlers are under test here, not access control (see Auth.test.ts) nor retries (Idempotency*.test.ts).
+  Layer.provideMerge(WritesAllowed),
+  Layer.provideMerge(Idempotency.layer.pipe(Layer.provide([IdempotencyStore.layerMemory, NodeCrypto.layerDigest])))
 )
 
 const missing = "00000000-0000-4000-8000-000000000000" as AnimalId
@@ -28,6 +32,7 @@ layer(TestLayer)("Animals handlers (typed client, in memory)", (it) => {
     Effect.gen(function*() {
       const client = yield* makeClient
       const created = yield* client.animals.create({
+        headers: {},
         payload: { name: "Zara Zebra", date_of_birth: "2017-03-03", species: "zebra" }
       })
       assert.strictEqual(created.headers.location, `/v1/animals/${created.body.id}`)
@@ -65,8 +70,8 @@ layer(TestLayer)("Animals handlers (typed client, in memory)", (it) => {
       assert.deepInclude(notFound, { id: missing, status: 404 })
 
       const payload = { id: "1b9d2c4e-7f1a-4e0b-9c1d-2a3b4c5d6e7f" as AnimalId, name: "Panda Po", date_of_birth: "2015-05-05", species: "panda" } as const
-      yield* client.animals.create({ payload })
-      const conflict = yield* client.animals.create({ payload }).pipe(Effect.flip)
+      yield* client.animals.create({ headers: {}, payload })
+      const conflict = yield* client.animals.create({ headers: {}, payload }).pipe(Effect.flip)
       assert.strictEqual(conflict._tag, "AnimalAlreadyExists")
     }))
 })

@@ -15,7 +15,7 @@ layer(ClientLayer.pipe(Layer.provideMerge(TestServer(MemoryRepositories))), { ex
   it.effect("creates, reads and lists animals; problems are tagged errors", () =>
     Effect.gen(function*() {
       const zoo = yield* ZooClient
-      const created = yield* zoo.animals.create({ payload: { name: "Client Cheetah", date_of_birth: "2021-06-01", species: "lion" } })
+      const created = yield* zoo.animals.create({ headers: {}, payload: { name: "Client Cheetah", date_of_birth: "2021-06-01", species: "lion" } })
       assert.strictEqual(created.headers.location, `/v1/animals/${created.body.id}`)
 
       const fetched = yield* zoo.animals.get({ params: { id: created.body.id }, headers: {} })

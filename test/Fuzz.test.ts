@@ -425,7 +425,7 @@ const properties = (it: It) => {
           assertWellFormed(target.method, response, about)
           if (!isUtf8(bytes)) {
             assert.strictEqual(response.status, 400, about)
-            assert.deepInclude(response.json().errors, { path: ["payload"], message: "Expected a JSON body in UTF-8" }, about)
+            assert.deepInclude(response.json().errors, { path: ["payload"], message: "the request body: must be JSON encoded as UTF-8" }, about)
           }
         }
       )
@@ -653,7 +653,7 @@ const regressions = (it: It) =>
             const response = await call(url, "/v2/animals", jsonInit("POST", { ...lion, [field]: value }))
             assertWellFormed("POST", response, `${field}: ${JSON.stringify(value)}`)
             assert.strictEqual(response.status, 400, response.text)
-            assert.deepInclude(response.json().errors, { path: ["payload", field], message: "Expected text without U+0000, unpaired surrogates or a leading U+FEFF" })
+            assert.deepInclude(response.json().errors.map((error: { path: ReadonlyArray<string> }) => error.path), ["payload", field])
           }
           const created = await create(url, collectionNamed("animals"), lion)
           const patch = await call(url, `/v2/animals/${created.id}`, jsonInit("PATCH", { name: "Leo\u0000 Lion" }))
@@ -714,7 +714,7 @@ const regressions = (it: It) =>
             const response = await call(url, "/v2/animals", { method: "POST", headers: { "content-type": contentType }, body })
             assertWellFormed("POST", response, contentType)
             assert.strictEqual(response.status, 400, response.text)
-            assert.deepInclude(response.json().errors, { path: ["payload"], message: "Expected a JSON body in UTF-8" })
+            assert.deepInclude(response.json().errors, { path: ["payload"], message: "the request body: must be JSON encoded as UTF-8" })
           }
         })
       }))
@@ -726,10 +726,10 @@ const regressions = (it: It) =>
           const id = "0B9D2C4E-7F1A-4E0B-9C1D-2A3B4C5D6E7F"
           const created = await call(url, "/v2/animals", jsonInit("POST", { ...lion, id }))
           assert.strictEqual(created.status, 400, created.text)
-          assert.deepInclude(created.json().errors, { path: ["payload", "id"], message: "Expected a UUID in lower case" })
+          assert.deepInclude(created.json().errors, { path: ["payload", "id"], message: "\"id\": must be a UUID in lower case" })
           const read = await call(url, `/v2/animals/${id}`)
           assert.strictEqual(read.status, 400, read.text)
-          assert.deepInclude(read.json().errors, { path: ["params", "id"], message: "Expected a UUID in lower case" })
+          assert.deepInclude(read.json().errors, { path: ["params", "id"], message: "\"id\": must be a UUID in lower case" })
         })
       }))
   })

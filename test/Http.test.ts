@@ -98,7 +98,7 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("HTTP: anim
       })
       assert.strictEqual(response.status, 400)
       assert.strictEqual(response.headers.get("content-type"), problemJson)
-      assert.deepStrictEqual(response.json().errors, [{ path: ["payload"], message: "Expected a valid JSON body" }])
+      assert.deepStrictEqual(response.json().errors, [{ path: ["payload"], message: "the request body: must be a valid JSON body" }])
     }))
 
   it.effect("a body that is not JSON is a 415 problem", () =>

@@ -41,10 +41,14 @@ describe("OpenAPI document", () => {
     }
   })
 
-  it("documents 409 on POST, and only there", () => {
-    const { example } = problemResponse(collection, "post", "409")
-    assert.strictEqual(example.type, "/problems/animal-already-exists")
-    for (const method of ["get", "put", "patch", "delete"]) assert.isUndefined(operation(item, method).responses["409"])
+  it("documents 409 where a write can conflict: a taken id, a full habitat, an Idempotency-Key in flight; never on GET or DELETE", () => {
+    const examplesOf = (path: string, method: string) =>
+      Object.keys(operation(path, method).responses["409"].content["application/problem+json"].examples)
+    assert.sameMembers(examplesOf(collection, "post"), ["AnimalAlreadyExists", "HabitatFull", "IdempotencyKeyInFlight"])
+    assert.sameMembers(examplesOf(item, "patch"), ["HabitatFull", "IdempotencyKeyInFlight"])
+    const { example } = problemResponse(item, "put", "409")
+    assert.strictEqual(example.type, "/problems/habitat-full")
+    for (const method of ["get", "delete"]) assert.isUndefined(operation(item, method).responses["409"])
   })
 
   it("documents a 400 problem listing every error on every endpoint with input", () => {

@@ -3,11 +3,11 @@
  * operations can end in, and the collection's contract.
  */
 import { Schema } from "effect"
-import { HabitatId, UnknownHabitat } from "../Habitats/Habitat.ts"
-import { CalendarDate, isLengthBetween, PastDate } from "../Shared/Fields.ts"
+import { HabitatFull, HabitatId, UnknownHabitat } from "../Habitats/Habitat.ts"
+import { CalendarDate, isName, PastDate } from "../Shared/Fields.ts"
 import { type Filters, oneOfFilter, prefixFilter } from "../Shared/Listing.ts"
 import { defineResource } from "../Shared/Resource.ts"
-import { DisplayName, ResourceId } from "../Shared/ResourceSchemas.ts"
+import { DisplayName, nameRules, ResourceId } from "../Shared/ResourceSchemas.ts"
 import { careLink, ZookeeperId } from "../Zookeepers/Zookeeper.ts"
 
 export const AnimalId = ResourceId("AnimalId", "Animal identifier (UUID)", "0b9d2c4e-7f1a-4e0b-9c1d-2a3b4c5d6e7f")
@@ -64,15 +64,15 @@ export const animalsContract = defineResource({
     name: DisplayName(5, "Leo the Lion"),
     date_of_birth: PastDate.annotate({ description: "Date of birth (YYYY-MM-DD), not in the future" }),
     species: Species,
-    nickname: Schema.optionalKey(Schema.String.check(isLengthBetween(1, 100)).annotate({
-      description: "Optional nickname, 1 to 100 characters",
+    nickname: Schema.optionalKey(Schema.String.check(isName(1, 100)).annotate({
+      description: `Optional nickname, 1 to 100 characters; ${nameRules}`,
       examples: ["Leo"]
     })),
     habitat_id: Schema.optionalKey(HabitatId.annotate({ description: "The habitat the animal lives in, if it has one" }))
   },
   filters: animalFilters,
   sortFields: animalSortFields,
-  writeErrors: [UnknownHabitat]
+  writeErrors: [UnknownHabitat, HabitatFull]
 })
 
 export const { Create: AnimalCreate, Patch: AnimalPatch, Resource: Animal } = animalsContract

@@ -38,6 +38,14 @@ const splitKeys = (apiKeys: Option.Option<Redacted.Redacted<string>>): ReadonlyA
     onSome: (text) => Redacted.value(text).split(",").map((key) => key.trim()).filter((key) => key.length > 0)
   })
 
+/**
+ * Whether a start with this configuration writes with a development key: no
+ * credentials configured, and not in production (where that is refused).
+ */
+export const usesDevelopmentKey = (config: AuthConfig) =>
+  config.nodeEnv !== "production" && splitKeys(config.apiKeys).length === 0 &&
+  Option.isNone(config.jwksUrl) && Option.isNone(config.jwksFile)
+
 /** A fresh key for development: 32 random bytes, base64url, with a prefix that says what it is. */
 const developmentKey = () => {
   const bytes = globalThis.crypto.getRandomValues(new Uint8Array(32))

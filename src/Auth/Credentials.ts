@@ -30,7 +30,13 @@ export type Verification =
    * A key or token that holds. `client` names it for the rate limit (a digest,
    * never the credential); `scopes` is what it may write, `"all"` for a key.
    */
-  | { readonly _tag: "Verified"; readonly client: string; readonly scopes: "all" | ReadonlySet<string> }
+  | {
+    readonly _tag: "Verified"
+    readonly client: string
+    readonly scopes: "all" | ReadonlySet<string>
+    /** A token's `sub`: the same client across renewed tokens (idempotency keys belong to it). */
+    readonly subject?: string | undefined
+  }
   /** Credentials were sent and do not hold (401), or the keys to check a token cannot be fetched (503). */
   | { readonly _tag: "Refused"; readonly problem: Unauthorized | TokenKeysUnavailable }
 
@@ -66,7 +72,8 @@ export class Credentials extends Context.Service<Credentials, {
             Effect.map(digest.digestHex(Digest.sha256, encoder.encode(token)), (hex): Verification => ({
               _tag: "Verified",
               client: `bearer:${hex}`,
-              scopes: grant.scopes
+              scopes: grant.scopes,
+              subject: grant.subject
             }))
           ),
           Effect.catch((problem) => Effect.succeed<Verification>({ _tag: "Refused", problem }))

@@ -6,7 +6,7 @@
  */
 import { ByteSize, Effect, Layer, Option, Predicate, type Redacted } from "effect"
 import type { HttpServerRequest } from "effect/http"
-import { HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
+import { HttpApiBuilder } from "effect/http-api"
 import { AnimalsHttp } from "../Animals/AnimalsHttp.ts"
 import { AnimalsRepository } from "../Animals/AnimalsRepository.ts"
 import { Api } from "../Api.ts"
@@ -14,28 +14,29 @@ import { Credentials, stage as CredentialsStage } from "../Auth/Credentials.ts"
 import { HabitatsHttp } from "../Habitats/HabitatsHttp.ts"
 import { HabitatsRepository } from "../Habitats/HabitatsRepository.ts"
 import { Readiness } from "../Repo/Database.ts"
+import { IdempotencyStore } from "../Repo/IdempotencyStore.ts"
 import { ZookeepersHttp } from "../Zookeepers/ZookeepersHttp.ts"
 import { AnimalCare, ZookeepersRepository } from "../Zookeepers/ZookeepersRepository.ts"
 import { SystemHttp } from "./SystemHttp.ts"
 import { v1RetirementHeaders } from "./Deprecation.ts"
-import { DocsRoutes } from "./Docs.ts"
+import { docsPaths, DocsRoutes } from "./Docs.ts"
 import { metricsRoute } from "./Metrics.ts"
 import * as BodyLimit from "./BodyLimit.ts"
 import * as Cors from "./Cors.ts"
+import * as Idempotency from "./Idempotency.ts"
 import { edgeMiddleware, makeRouteIndex } from "./Problems.ts"
 
 export { routerConfig } from "./Problems.ts"
 import * as RateLimit from "./RateLimit.ts"
 import * as Utf8Body from "./Utf8Body.ts"
+import * as ValidationProblems from "./ValidationProblems.ts"
 
 export const openApiPath = "/openapi.json"
 
 /** Built once: the route and `Allow` header of every path we serve. */
 const routeOf = makeRouteIndex(Api, [
   ["GET", openApiPath],
-  ["GET", "/docs"],
-  ["GET", "/docs/scalar.js"],
-  ["GET", "/docs/init.js"],
+  ...docsPaths.map((path) => ["GET", path] as const),
   ["GET", "/metrics"]
 ])
 
@@ -49,8 +50,8 @@ export const requestSpanName = (request: HttpServerRequest.HttpServerRequest) =>
 /** Every group's handlers; they need the repositories. */
 const ApiHandlers = Layer.mergeAll(AnimalsHttp, HabitatsHttp, ZookeepersHttp, SystemHttp)
 
-/** What the handlers need: every repository, and the readiness check. */
-export type Repositories = AnimalsRepository | HabitatsRepository | ZookeepersRepository | AnimalCare | Readiness
+/** What the handlers need: every repository, the idempotency keys, and the readiness check. */
+export type Repositories = AnimalsRepository | HabitatsRepository | ZookeepersRepository | AnimalCare | IdempotencyStore | Readiness
 
 /** The SQL repositories (they need a `SqlClient`). */
 export const SqlRepositories = Layer.mergeAll(
@@ -58,6 +59,7 @@ export const SqlRepositories = Layer.mergeAll(
   HabitatsRepository.layer,
   ZookeepersRepository.layer,
   AnimalCare.layer,
+  IdempotencyStore.layer,
   Readiness.layer
 )
 
@@ -71,6 +73,7 @@ export const MemoryRepositories = Layer.mergeAll(
   HabitatsRepository.layerMemory,
   ZookeepersRepository.layerMemory,
   AnimalCare.layerMemory,
+  IdempotencyStore.layerMemory,
   Readiness.layerMemory
 )
 
@@ -122,14 +125,14 @@ export const makeAppRoutes = <E, R, EE = never, ER = never>(
   const bodyLimit = options.bodyLimit ?? ByteSize.mebibytes(1)
   return Layer.mergeAll(
     HttpApiBuilder.layer(Api, { openapiPath: openApiPath }).pipe(
-      Layer.provide(ApiHandlers),
+      Layer.provide(ApiHandlers.pipe(Layer.provide(Idempotency.layer))),
       Layer.provide(repositories)
     ),
     DocsRoutes,
     metricsRoute(options.metricsToken),
     makeEdge(options, bodyLimit)
   ).pipe(
-    Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true })),
+    Layer.provide(ValidationProblems.layer),
     // Every handler reads bodies under the limit: a chunked body stops there.
     Layer.provide(BodyLimit.layer(bodyLimit))
   )

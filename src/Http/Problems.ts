@@ -19,7 +19,7 @@ import {
 } from "effect/http"
 import * as FindMyWay from "effect/http/FindMyWay"
 import { HttpApi, type HttpApiGroup } from "effect/http-api"
-import { MethodNotAllowed, NotAcceptable, RouteNotFound, statusTitles } from "../Errors.ts"
+import { MethodNotAllowed, NotAcceptable, RouteNotFound, statusTitles, unsupportedMediaTypeDetail } from "../Errors.ts"
 import * as Metrics from "./Metrics.ts"
 
 /** What the router knows of a path: its route pattern, the methods it serves, the JSON bodies it reads. */
@@ -161,11 +161,19 @@ const problemBody = (response: HttpServerResponse.HttpServerResponse): Record<st
  * platform response (empty 400, text 415, empty 413, ...) gets a body, and
  * every problem gets `request_id` and `instance`. Only error responses pay.
  */
-const asProblem = (response: HttpServerResponse.HttpServerResponse, occurrence: Occurrence) => {
+const asProblem = (
+  response: HttpServerResponse.HttpServerResponse,
+  occurrence: Occurrence,
+  accepted: ReadonlySet<string> | undefined
+) => {
   // Keep what the platform said (e.g. `connection: close` after a 413), but not its body's headers.
   const { "content-length": _length, "content-type": _type, ...headers } = response.headers
   return noStore(HttpServerResponse.setHeaders(
-    problemResponse(response.status, { ...problemBody(response), ...occurrence }),
+    problemResponse(response.status, {
+      ...(response.status === 415 && { detail: unsupportedMediaTypeDetail(accepted) }),
+      ...problemBody(response),
+      ...occurrence
+    }),
     headers
   ))
 }
@@ -316,7 +324,9 @@ export const edgeMiddleware = (
         for (let i = stages.length - 1; i >= 0; i--) response = stages[i]!(request, known, response)
         return response.pipe(
           Effect.flatMap((response) => {
-            const answer = response.status < 400 ? response : asProblem(response, { request_id: requestId, instance: path })
+            const answer = response.status < 400
+              ? response
+              : asProblem(response, { request_id: requestId, instance: path }, known?.jsonBodies.get(request.method))
             const extra = pathHeaders(path, answer)
             const seconds = (performance.now() - started) / 1000
             const status = answer.status

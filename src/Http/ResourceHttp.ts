@@ -3,12 +3,12 @@
  * keyset pages with `Link` / `X-Total-Count` / `Last-Modified`, the
  * capabilities document, conditional GET (304) and conditional writes (412).
  */
-import { Effect, Option, Schema } from "effect"
+import { Effect, type Schema } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiError, HttpApiSchema } from "effect/http-api"
 import { type Capabilities, defaultPageSize } from "../Shared/ResourceApi.ts"
 import { etagOf, httpDate, ifMatchVersions, noneMatchHit } from "../Shared/Http.ts"
-import { type CursorPayload, decodeCursor, encodeCursor, type Filters, parseSort } from "../Shared/Listing.ts"
+import { type CursorPayload, decodeCursor, encodeCursor, type Filters, parseSort, sortValueCheck } from "../Shared/Listing.ts"
 import type { ListRequest, Page, ResourceRepository, Stored } from "../Shared/Repository.ts"
 import { type ApiVersion, type Listable, listBody, listBodySchema, maxPageSize, versionPath } from "../Shared/Versions.ts"
 import { jsonResponse, makeJsonEncoder } from "./JsonBody.ts"
@@ -23,25 +23,22 @@ export interface ResourceDescription extends Listable<Schema.Top> {
   readonly sortFields: ReadonlyArray<string>
 }
 
-/**
- * For each sort field, whether a cursor's position (as text, like a query
- * parameter) is a value of the field. A cursor is not signed, so one a client
- * forged must be a 400 here, not an invalid value the database refuses (500).
- */
-const sortValueChecks = (description: ResourceDescription) => {
-  const fields = (description.Resource as { readonly fields?: Readonly<Record<string, Schema.Top>> }).fields
-  const checks = new Map<string, (value: string) => boolean>()
-  for (const field of description.sortFields) {
-    const schema = fields?.[field]
-    if (schema === undefined) continue
-    const decode = Schema.decodeUnknownOption(Schema.toCodecStringTree(schema) as unknown as Schema.Codec<unknown, string>)
-    checks.set(field, (value) => Option.isSome(decode(value)))
-  }
-  return (field: string, value: string) => checks.get(field)?.(value) ?? true
+/** A row's value of a sort field, as a cursor carries it: a number (`capacity`) or text. */
+const sortValueOf = (row: Stored, field: string): string | number => {
+  const value = (row as Stored & Readonly<Record<string, unknown>>)[field]
+  return typeof value === "number" ? value : String(value)
 }
 
+/** The fields a list can sort by, with their schemas: the resource's own. */
+const sortValueChecks = (description: ResourceDescription) =>
+  sortValueCheck((description.Resource as { readonly fields?: Readonly<Record<string, Schema.Top>> }).fields ?? {}, description.sortFields)
+
+/** A 400 about one field, named in its message as every 400 names it: `"cursor": expected ...`. */
 const badRequest = (path: ReadonlyArray<string>, message: string) =>
-  new HttpApiError.BadRequestProblem({ detail: "Request validation failed", errors: [{ path, message }] })
+  new HttpApiError.BadRequestProblem({
+    detail: "Request validation failed",
+    errors: [{ path, message: `"${path.at(-1)}": ${message.charAt(0).toLowerCase()}${message.slice(1)}` }]
+  })
 
 /** The query values of the filters only, without page controls or absent ones. */
 const filterValues = (filters: Filters, query: Readonly<Record<string, unknown>>) => {
@@ -112,14 +109,14 @@ export const makeListHandler = <R extends Stored, E, V extends ApiVersion>(
     const filters = filterValues(description.filters, query)
     let after: CursorPayload["after"] | undefined
     if (query.cursor !== undefined) {
-      const cursor = decodeCursor(query.cursor)
-      if (cursor === undefined) return yield* badRequest(["query", "cursor"], "Expected a cursor from a next link")
+      const cursor = yield* decodeCursor(query.cursor)
+      if (cursor === undefined) return yield* badRequest(["query", "cursor"], "Expected a cursor from a next link, unchanged")
       // The cursor is a position in one ordering of one result set: another query cannot resume it.
       if (cursor.sort !== sort || JSON.stringify(cursor.filters) !== JSON.stringify(filters)) {
         return yield* badRequest(["query", "cursor"], "The cursor belongs to a different sort or filter")
       }
       if (!isSortValue(parseSort(sort).field, cursor.after.value)) {
-        return yield* badRequest(["query", "cursor"], "Expected a cursor from a next link")
+        return yield* badRequest(["query", "cursor"], `Expected a cursor from a next link: its position is not a ${parseSort(sort).field}`)
       }
       after = cursor.after
     }
@@ -127,7 +124,7 @@ export const makeListHandler = <R extends Stored, E, V extends ApiVersion>(
     const page = yield* list({ limit, sort: parsedSort, after, filters: { ...filters, ...fixed } })
     const last = page.items.at(-1)
     const nextCursor = page.hasMore && last !== undefined
-      ? encodeCursor({ sort, filters, after: { value: String((last as any)[parsedSort.field]), id: last.id } })
+      ? yield* encodeCursor({ sort, filters, after: { value: sortValueOf(last, parsedSort.field), id: last.id } })
       : undefined
     return jsonResponse(encodeBody(listBody(version, { items: page.items, total: page.total, nextCursor })), 200, {
       "x-total-count": String(page.total),

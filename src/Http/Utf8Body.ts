@@ -42,7 +42,7 @@ export const stage = (
   HttpServerRespondable.toResponse(
     new HttpApiError.BadRequestProblem({
       detail: "Request validation failed",
-      errors: [{ path: ["payload"], message: "Expected a JSON body in UTF-8" }]
+      errors: [{ path: ["payload"], message: "the request body: must be JSON encoded as UTF-8" }]
     })
   ),
   (refused): Stage => (request, route, next) => {

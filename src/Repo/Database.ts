@@ -5,8 +5,8 @@
  * else sees the client.
  */
 import { PgClient } from "@effect/sql-pg"
-import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
-import { SqlClient } from "effect/sql"
+import { Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { SqlClient, type SqlError } from "effect/sql"
 import type { AppConfig } from "../Config.ts"
 import { DatabaseUnavailable } from "../Errors.ts"
 import { migrate } from "./Migrations.ts"
@@ -26,6 +26,53 @@ export class EmbeddedDatabaseRefused extends Schema.TaggedError<EmbeddedDatabase
   static readonly instance = new EmbeddedDatabaseRefused({
     message: "DATABASE_URL is required when NODE_ENV=production: the embedded PGlite database is for development and tests"
   })
+}
+
+/** What the driver's error chain says: the innermost error's `code` and message. */
+const innermost = (error: unknown): { readonly code?: string; readonly message?: string } => {
+  let current: unknown = error
+  for (let depth = 0; depth < 8 && typeof current === "object" && current !== null && "cause" in current && current.cause !== undefined; depth++) {
+    current = current.cause
+  }
+  return typeof current === "object" && current !== null ? current : {}
+}
+
+/**
+ * Why PostgreSQL at `url` could not be used at start, in words a person can
+ * act on: the database does not exist (and the `createdb` command that makes
+ * it), the connection is refused, the credentials or the TLS setting are
+ * wrong. Never the password.
+ */
+export const describeConnectFailure = (error: SqlError.SqlError, url: Redacted.Redacted<string>): string => {
+  const parsed = URL.parse(Redacted.value(url))
+  const host = parsed?.hostname || "localhost"
+  const port = parsed?.port || "5432"
+  const user = decodeURIComponent(parsed?.username || "") || "the default user"
+  const database = decodeURIComponent(parsed?.pathname.slice(1) || "") || user
+  const at = `PostgreSQL at ${host}:${port}`
+  const { code, message = error.message } = innermost(error)
+  switch (code) {
+    case "3D000":
+      return `database "${database}" does not exist on ${at}\n  create it with: createdb -h ${host} -p ${port}` +
+        `${parsed?.username ? ` -U ${decodeURIComponent(parsed.username)}` : ""} ${database}`
+    case "ECONNREFUSED":
+      return `connection refused at ${host}:${port}\n  is PostgreSQL running there? Are the host and port in DATABASE_URL right?`
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `host ${host} not found\n  check the host in DATABASE_URL`
+    case "28P01":
+      return `authentication failed for user ${user} on ${at}\n  check the user and password in DATABASE_URL`
+    case "28000":
+      return /no encryption/i.test(message)
+        ? `${at} requires TLS (${message})\n  add ?sslmode=require to DATABASE_URL`
+        : `authentication failed for user ${user} on ${at} (${message})\n  check the user and password in DATABASE_URL`
+    default:
+      return /does not support TLS|refused TLS/i.test(message)
+        ? `${at} does not accept TLS\n  remove sslmode=require from DATABASE_URL`
+        : /timeout|timed out/i.test(message)
+        ? `${at} did not answer within DATABASE_CONNECT_TIMEOUT\n  is the host reachable from here?`
+        : `cannot use ${at}, database "${database}": ${message}`
+  }
 }
 
 /** A PostgreSQL pool: size, idle and connect timeouts, and a server-side statement timeout. */

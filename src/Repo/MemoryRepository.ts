@@ -119,6 +119,11 @@ export const makeMemoryRepository = Effect.fnUntraced(function*<R extends Stored
    * it stands for: no other fiber can write in between.
    */
   const store = (fields: Fields<R>, stored: Stored): Effect.Effect<R, WriteError> => {
+    // In SQL, the rules' triggers run before the unique indexes and foreign keys are checked.
+    for (const rule of definition.rules ?? []) {
+      const violation = rule.violation(database, { ...fields, id: stored.id }, database.table(definition.table).rows.get(stored.id))
+      if (violation !== undefined) return Effect.fail(rule.onViolated(violation))
+    }
     const duplicate = duplicateKey(fields, stored.id)
     if (duplicate) return Effect.fail(duplicate.onTaken(fields))
     const missing = database.missingReference(definition.table, fields)
@@ -130,16 +135,24 @@ export const makeMemoryRepository = Effect.fnUntraced(function*<R extends Stored
     return Effect.succeed(row)
   }
 
+  const withoutStored = ({ id: _id, created_at: _c, updated_at: _u, version: _v, ...fields }: R) => fields as unknown as Fields<R>
+
+  /** Whether two sets of writable fields hold the same values (absent and absent alike). */
+  const sameFields = (a: Fields<R>, b: Fields<R>) =>
+    writable.every((column) => (a as Record<string, unknown>)[column] === (b as Record<string, unknown>)[column])
+
   const write = (id: string, fields: (row: R) => Fields<R>, expected: ExpectedVersions) =>
     Effect.flatMap(now, (updated_at) =>
       Effect.suspend((): Effect.Effect<R, NotFound | PreconditionFailed | WriteError> => {
         const found = current(id, expected)
         if (Result.isFailure(found)) return Effect.fail(found.failure)
         const row = found.success
-        return store(fields(row), { id, created_at: row.created_at, updated_at, version: row.version + 1 })
+        const next = fields(row)
+        // A write that changes nothing is no write, as in SQL: same version, ETag and `updated_at`.
+        if (sameFields(next, withoutStored(row))) return Effect.succeed(row)
+        return store(next, { id, created_at: row.created_at, updated_at, version: row.version + 1 })
       }))
 
-  const withoutStored = ({ id: _id, created_at: _c, updated_at: _u, version: _v, ...fields }: R) => fields as unknown as Fields<R>
 
   const repository: ResourceRepository<R, Body, MergePatchBody, NotFound, IdTaken, WriteError, DeleteError> = {
     list: (request: ListRequest) =>

@@ -144,6 +144,88 @@ export const migrations = Migrator.fromRecord({
         CREATE TRIGGER ${sql(`${table}_stamp`)} BEFORE INSERT ON ${sql(table)}
         FOR EACH ROW EXECUTE FUNCTION zoo_stamp_new_row()`
     }
+  }),
+  "0005_habitat_capacity": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // A habitat never houses more animals than its capacity (SPEC §3). Each
+    // check locks the habitat's row first (FOR UPDATE; an UPDATE of the
+    // habitat does), so two writes into one habitat, or a
+    // write and a capacity change, run one after the other; the count that
+    // follows is a new statement and sees what the other committed. The
+    // violation is a check_violation named like a constraint, with a JSON
+    // DETAIL the code turns into the problem (409).
+    yield* sql`
+      CREATE FUNCTION zoo_habitat_has_room() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        room integer;
+        housed integer;
+      BEGIN
+        IF NEW.habitat_id IS NULL OR (TG_OP = 'UPDATE' AND OLD.habitat_id IS NOT DISTINCT FROM NEW.habitat_id) THEN
+          RETURN NEW;
+        END IF;
+        SELECT capacity INTO room FROM habitats WHERE id = NEW.habitat_id FOR NO KEY UPDATE;
+        -- No such habitat: the foreign key refuses the write (422).
+        IF NOT FOUND THEN
+          RETURN NEW;
+        END IF;
+        SELECT count(*) INTO housed FROM animals WHERE habitat_id = NEW.habitat_id AND id <> NEW.id;
+        IF housed >= room THEN
+          RAISE EXCEPTION 'habitat % is full', NEW.habitat_id USING
+            ERRCODE = 'check_violation',
+            CONSTRAINT = 'animals_habitat_capacity',
+            DETAIL = json_build_object('habitat_id', NEW.habitat_id, 'capacity', room)::text;
+        END IF;
+        RETURN NEW;
+      END
+      $$`
+    yield* sql`
+      CREATE TRIGGER animals_habitat_capacity BEFORE INSERT OR UPDATE OF habitat_id ON animals
+      FOR EACH ROW EXECUTE FUNCTION zoo_habitat_has_room()`
+    yield* sql`
+      CREATE FUNCTION zoo_habitat_capacity_holds() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        housed integer;
+      BEGIN
+        IF NEW.capacity >= OLD.capacity THEN
+          RETURN NEW;
+        END IF;
+        SELECT count(*) INTO housed FROM animals WHERE habitat_id = NEW.id;
+        IF housed > NEW.capacity THEN
+          RAISE EXCEPTION 'habitat % houses more than %', NEW.id, NEW.capacity USING
+            ERRCODE = 'check_violation',
+            CONSTRAINT = 'habitats_capacity_occupancy',
+            DETAIL = json_build_object('habitat_id', NEW.id, 'capacity', NEW.capacity, 'animals', housed)::text;
+        END IF;
+        RETURN NEW;
+      END
+      $$`
+    // The row lock of this UPDATE is the one the animals' trigger takes: they wait for each other.
+    yield* sql`
+      CREATE TRIGGER habitats_capacity_occupancy BEFORE UPDATE OF capacity ON habitats
+      FOR EACH ROW EXECUTE FUNCTION zoo_habitat_capacity_holds()`
+  }),
+  "0006_idempotency": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // One row per (credential, key): the request it stands for and, once it
+    // ran, its outcome. A row is written in the transaction of its write, so
+    // a committed row is complete; `in-flight` is only ever seen by that
+    // transaction itself (see docs/idempotency.md).
+    yield* sql`
+      CREATE TABLE idempotency_keys (
+        owner text NOT NULL,
+        key text NOT NULL CONSTRAINT idempotency_keys_key_check CHECK (key ~ '^[!-~]{1,255}$'),
+        fingerprint text NOT NULL,
+        state text NOT NULL CONSTRAINT idempotency_keys_state_check CHECK (state IN ('in-flight', 'complete')),
+        status smallint,
+        headers jsonb,
+        body text,
+        created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        expires_at timestamptz NOT NULL,
+        CONSTRAINT idempotency_keys_pkey PRIMARY KEY (owner, key),
+        CONSTRAINT idempotency_keys_outcome_check CHECK (state = 'in-flight' OR (status IS NOT NULL AND headers IS NOT NULL AND body IS NOT NULL))
+      )`
+    // The sweep deletes expired rows by this.
+    yield* sql`CREATE INDEX idempotency_keys_expires_at_idx ON idempotency_keys (expires_at)`
   })
 })
 

@@ -54,11 +54,11 @@ const constraintOf = (error: SqlError): string => {
  * (a constraint `on` does not know included) into a defect (500): a bug, not
  * a client error.
  */
-const mapSqlError = <E = never>(on: {
+export const mapSqlError = <E = never>(on: {
   /** A unique constraint refused the write; `undefined` for one the caller did not expect. */
   readonly unique?: ((constraint: string) => E | undefined) | undefined
   /** Another constraint (a foreign key, a check) refused it; `undefined` for one the caller did not expect. */
-  readonly constraint?: ((constraint: string) => E | undefined) | undefined
+  readonly constraint?: ((constraint: string, error: SqlError) => E | undefined) | undefined
 } = {}) =>
 <A, R>(effect: Effect.Effect<A, SqlError, R>): Effect.Effect<A, E | DatabaseUnavailable, R> =>
   withDeadline(Effect.catch(effect, (error): Effect.Effect<never, E | DatabaseUnavailable> => {
@@ -66,7 +66,7 @@ const mapSqlError = <E = never>(on: {
       case "UniqueViolation":
       case "ConstraintError": {
         const handle = error.reason._tag === "UniqueViolation" ? on.unique : on.constraint
-        const problem = handle?.(constraintOf(error))
+        const problem = handle?.(constraintOf(error), error)
         return problem === undefined ? Effect.die(error) : Effect.fail(problem)
       }
       case "ConnectionError":
@@ -225,12 +225,21 @@ export const makeSqlRepository = Effect.fnUntraced(function*<R extends Stored, N
     const reference = definition.references?.find(({ column }) => foreignKeyName(table, column) === constraint)
     return reference?.onMissing(String(row[reference.column]))
   }
+  /** The problem of a rule's trigger that refused the write, from the JSON detail it raised. */
+  const broken = (constraint: string, error: SqlError) => {
+    const rule = definition.rules?.find((rule) => rule.constraint === constraint)
+    const detail = (error.reason.cause as { readonly detail?: unknown } | undefined)?.detail
+    return rule !== undefined && typeof detail === "string" ? rule.onViolated(JSON.parse(detail)) : undefined
+  }
   const writeErrors = (row: Row) =>
-    mapSqlError<WriteError>({ unique: (constraint) => taken(constraint, row), constraint: (constraint) => missing(constraint, row) })
+    mapSqlError<WriteError>({
+      unique: (constraint) => taken(constraint, row),
+      constraint: (constraint, error) => missing(constraint, row) ?? broken(constraint, error)
+    })
   const createErrors = (row: Row & { readonly id: string }) =>
     mapSqlError<IdTaken | WriteError>({
       unique: (constraint) => constraint === primaryKeyName(table) ? definition.idTaken(row.id) : taken(constraint, row),
-      constraint: (constraint) => missing(constraint, row)
+      constraint: (constraint, error) => missing(constraint, row) ?? broken(constraint, error)
     })
   const readErrors = mapSqlError()
 
@@ -286,13 +295,34 @@ export const makeSqlRepository = Effect.fnUntraced(function*<R extends Stored, N
   const versionCondition = (expected: ExpectedVersions) =>
     expected === undefined ? sql.literal("TRUE") : sql`version IN ${sql.in(expected)}`
 
+  /** Some column of the row would change: a write that changes nothing is no write (same version, ETag and `updated_at`). */
+  const changes = (row: Record<string, unknown>) =>
+    sql.or(Object.entries(row).map(([column, value]) => sql`${sql(column)} IS DISTINCT FROM ${value}`))
+
+  /**
+   * A write matched no row: the resource is gone (404), its version moved on
+   * (412), or it already holds every value written: the write is a no-op,
+   * answered with the resource as it is.
+   */
+  const explainUnchanged = (id: string, expected: ExpectedVersions) =>
+    Effect.flatMap(
+      sql`SELECT ${columns} FROM ${tableName} WHERE id = ${id}`.pipe(Effect.map(asResources), readErrors),
+      (rows): Effect.Effect<R, NotFound | PreconditionFailed> =>
+        rows.length === 0
+          ? Effect.fail(definition.notFound(id))
+          : expected !== undefined && !expected.includes(rows[0]!.version)
+          ? Effect.fail(PreconditionFailed.of(rows[0]!))
+          : Effect.succeed(rows[0]!)
+    )
+
   const update = (id: string, row: Record<string, unknown>, expected: ExpectedVersions) =>
     Effect.flatMap(
-      sql`UPDATE ${tableName} SET ${sql.update(row)} WHERE id = ${id} AND ${versionCondition(expected)} RETURNING ${columns}`.pipe(
+      sql`UPDATE ${tableName} SET ${sql.update(row)}
+          WHERE id = ${id} AND ${versionCondition(expected)} AND (${changes(row)}) RETURNING ${columns}`.pipe(
         Effect.map(asResources),
         writeErrors(row)
       ),
-      (rows) => rows.length === 0 ? explainMiss(id) : Effect.succeed(rows[0]!)
+      (rows) => rows.length === 0 ? explainUnchanged(id, expected) : Effect.succeed(rows[0]!)
     )
 
   const repository: ResourceRepository<R, Body, MergePatchBody, NotFound, IdTaken, WriteError, DeleteError> = {

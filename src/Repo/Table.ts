@@ -6,6 +6,7 @@
  */
 import type { Filters, LinkTable } from "../Shared/Listing.ts"
 import type { Stored } from "../Shared/Repository.ts"
+import type { MemoryDatabaseShape } from "./MemoryDatabase.ts"
 
 /** A create or replacement body, as the generic layers see it: writable fields by column, and maybe an id. */
 export type Body = { readonly id?: string | undefined } & Readonly<Record<string, unknown>>
@@ -36,6 +37,26 @@ export interface Reference<WriteError> {
   readonly onMissing: (id: string) => WriteError
 }
 
+/**
+ * A rule across rows that the database enforces with a trigger, raising a
+ * check violation named `constraint` with a JSON `DETAIL`; the in-memory
+ * layer enforces it with `violation`, which makes the same detail.
+ */
+export interface Rule<WriteError> {
+  readonly constraint: string
+  /** The problem, from the violation's detail. */
+  readonly onViolated: (detail: Readonly<Record<string, unknown>>) => WriteError
+  /**
+   * In memory: the detail of the violation if writing `row` (its writable
+   * fields and id) over `previous` (absent for a create) breaks the rule.
+   */
+  readonly violation: (
+    database: MemoryDatabaseShape,
+    row: Readonly<Record<string, unknown>> & { readonly id: string },
+    previous: Readonly<Record<string, unknown>> | undefined
+  ) => Readonly<Record<string, unknown>> | undefined
+}
+
 export interface ResourceTable<R extends Stored, NotFound, IdTaken, WriteError = never, DeleteError = never> {
   /** Table name; also the collection's key in `collection_changes`. */
   readonly table: string
@@ -51,6 +72,7 @@ export interface ResourceTable<R extends Stored, NotFound, IdTaken, WriteError =
   readonly idTaken: (id: string) => IdTaken
   readonly uniqueKeys?: ReadonlyArray<UniqueKey<R, WriteError>>
   readonly references?: ReadonlyArray<Reference<WriteError>>
+  readonly rules?: ReadonlyArray<Rule<WriteError>>
   /** A `RESTRICT` foreign key of another table refused to delete the row: it is still referenced. */
   readonly onDeleteRestricted?: (id: string) => DeleteError
 }

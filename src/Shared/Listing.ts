@@ -3,7 +3,7 @@
  * the contract (query parameters), the capabilities document, and both
  * repository implementations (SQL and memory).
  */
-import { Schema } from "effect"
+import { Context, Effect, Option, Redacted, Schema } from "effect"
 import { isLengthBetween } from "./Fields.ts"
 
 /**
@@ -48,7 +48,11 @@ export const oneOfFilter = <S extends Schema.Top & { readonly literals: Readonly
   description: string
 ) => ({ kind: "in", column, schema, type: column, description, maxValues: schema.literals.length }) as const
 
-/** Rows whose text starts with the value, ignoring case; no longer than the longest text stored (100). */
+/**
+ * Rows whose text starts with the value, ignoring case; no longer than the
+ * longest text stored (100), and text a column can hold (its `pattern`): a
+ * prefix may end in a space ("Leo "), so it is not held to the name rules.
+ */
 export const prefixFilter = (column: string, description: string) =>
   ({ kind: "prefix", column, schema: Schema.String.check(isLengthBetween(1, 100)), type: "string", description }) as const
 
@@ -102,9 +106,9 @@ export const parseSort = (sort: string | undefined): Sort =>
     ? { field: sort.slice(1), descending: true }
     : { field: sort, descending: false }
 
-/** The position after the last row of a page: its sort value and id. */
+/** The position after the last row of a page: its sort value (as the field's type: text or a number) and id. */
 export interface Position {
-  readonly value: string
+  readonly value: string | number
   readonly id: string
 }
 
@@ -116,7 +120,7 @@ const CursorPayload = Schema.Struct({
   sort: Schema.String,
   filters: Schema.Record(Schema.String, Schema.Unknown),
   // Ids are UUIDs: a forged id must be refused here, not by the database (a 500).
-  after: Schema.Struct({ value: Schema.String, id: Schema.String.check(Schema.isUUID()) })
+  after: Schema.Struct({ value: Schema.Union([Schema.String, Schema.Number]), id: Schema.String.check(Schema.isUUID()) })
 })
 export type CursorPayload = typeof CursorPayload.Type
 
@@ -124,25 +128,104 @@ const CursorJson = Schema.fromJsonString(CursorPayload)
 const encodeCursorJson = Schema.encodeSync(CursorJson)
 const decodeCursorJson = Schema.decodeUnknownOption(CursorJson)
 
-const toBase64Url = (text: string) =>
-  btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
+const toBase64Url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
 
-const fromBase64Url = (text: string): string | undefined => {
+const fromBase64Url = (text: string): Uint8Array<ArrayBuffer> | undefined => {
   try {
-    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"))
-    return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)))
+    return Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))
   } catch {
     return undefined
   }
 }
 
-/** Opaque to clients: base64url of JSON. Not a secret, only a position. */
-export const encodeCursor = (payload: CursorPayload): string => toBase64Url(encodeCursorJson(payload))
+/**
+ * The secret cursors are signed with (HMAC-SHA-256), so that an edited or
+ * made-up cursor is a 400 before anything in it is used. Replicas behind one
+ * load balancer must share it to resume each other's cursors: `main.ts` sets
+ * it from `CURSOR_SECRET`, else from `DATABASE_URL` (which every replica of
+ * one database shares), else (one process: PGlite or memory) this default.
+ */
+export const CursorSecret = Context.Reference<Redacted.Redacted<string>>("zoo-api/Shared/CursorSecret", {
+  defaultValue: () => developmentCursorSecret
+})
+const developmentCursorSecret = Redacted.make("zoo-api development cursor secret")
 
-/** `undefined` for anything that is not a cursor we made: a 400 for the caller. */
-export const decodeCursor = (cursor: string): CursorPayload | undefined => {
-  const json = fromBase64Url(cursor)
-  if (json === undefined) return undefined
-  const decoded = decodeCursorJson(json)
-  return decoded._tag === "Some" ? decoded.value : undefined
+/** The secret as configured: `CURSOR_SECRET`, else derived from the database all replicas share, else the default. */
+export const cursorSecretFrom = (config: {
+  readonly cursorSecret: Option.Option<Redacted.Redacted<string>>
+  readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+}): Redacted.Redacted<string> =>
+  Option.match(config.cursorSecret, {
+    onSome: (secret) => secret,
+    onNone: () =>
+      Option.match(config.databaseUrl, {
+        onSome: (url) => Redacted.make(`zoo-api cursor secret for ${Redacted.value(url)}`),
+        onNone: () => developmentCursorSecret
+      })
+  })
+
+const utf8 = new TextEncoder()
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
+
+/** Imported once per secret: importing a key is a tenth of a signature's cost. */
+const keys = new WeakMap<Redacted.Redacted<string>, Promise<CryptoKey>>()
+const keyOf = (secret: Redacted.Redacted<string>) => {
+  let key = keys.get(secret)
+  if (key === undefined) {
+    key = globalThis.crypto.subtle.importKey(
+      "raw",
+      utf8.encode(Redacted.value(secret)),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"]
+    )
+    keys.set(secret, key)
+  }
+  return key
+}
+
+/** Opaque to clients: `<base64url of JSON>.<base64url of its HMAC>`. Not a secret, only a signed position. */
+export const encodeCursor = (payload: CursorPayload): Effect.Effect<string> =>
+  Effect.flatMap(CursorSecret, (secret) =>
+    Effect.promise(async () => {
+      const json = utf8.encode(encodeCursorJson(payload))
+      const tag = new Uint8Array(await globalThis.crypto.subtle.sign("HMAC", await keyOf(secret), json))
+      return `${toBase64Url(json)}.${toBase64Url(tag)}`
+    }))
+
+/** `undefined` for anything that is not a cursor we made (its signature does not hold): a 400 for the caller. */
+export const decodeCursor = (cursor: string): Effect.Effect<CursorPayload | undefined> =>
+  Effect.flatMap(CursorSecret, (secret) =>
+    Effect.promise(async () => {
+      const [body, signature, ...rest] = cursor.split(".")
+      const json = body === undefined ? undefined : fromBase64Url(body)
+      const tag = signature === undefined ? undefined : fromBase64Url(signature)
+      if (json === undefined || tag === undefined || rest.length > 0) return undefined
+      if (!(await globalThis.crypto.subtle.verify("HMAC", await keyOf(secret), tag, json))) return undefined
+      let text: string
+      try {
+        text = strictUtf8.decode(json)
+      } catch {
+        return undefined
+      }
+      return Option.getOrUndefined(decodeCursorJson(text))
+    }))
+
+/**
+ * For each sort field, whether a cursor's position is a value of the field,
+ * by the field's own schema (its type, bounds and format): a position the
+ * database could not compare (`"1e3"` for an integer, a timestamp in year 0)
+ * is a 400 here, never a failed query. Checked even on a signed cursor: the
+ * development secret is public.
+ */
+export const sortValueCheck = (fields: Readonly<Record<string, Schema.Top>>, sortFields: ReadonlyArray<string>) => {
+  const checks = new Map<string, (value: unknown) => boolean>()
+  for (const field of sortFields) {
+    const schema = fields[field]
+    if (schema === undefined) continue
+    const decode = Schema.decodeUnknownOption(Schema.toType(schema))
+    checks.set(field, (value) => Option.isSome(decode(value)))
+  }
+  return (field: string, value: unknown) => checks.get(field)?.(value) ?? false
 }

@@ -9,6 +9,7 @@ import type { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiSchema, OpenApi } from "effect/http-api"
 import { RequiredScope, WriteAccess, writeScope } from "../Auth/WriteAccess.ts"
 import { DatabaseUnavailable } from "../Errors.ts"
+import { Idempotency, idempotencyHeaders } from "./Idempotency.ts"
 import { filterQuery, type Filters, withoutFilter } from "./Listing.ts"
 import { listSuccess, pageQuery } from "./ResourceApi.ts"
 import { article } from "./Text.ts"
@@ -83,6 +84,7 @@ export const makeLinkEndpoints = <
   const path = versionPath(version, `/${owner.name}/:id/${member.name}/:${member.param}`)
   const options = {
     params: { id: owner.Id, [member.param]: member.Id } as { readonly id: OwnerId } & { readonly [K in MemberParam]: MemberId },
+    headers: idempotencyHeaders,
     success: HttpApiSchema.NoContent,
     error: [owner.NotFound, member.NotFound, DatabaseUnavailable]
   } as const
@@ -92,6 +94,7 @@ export const makeLinkEndpoints = <
   return [
     // @ts-expect-error the stream-free check on `error` cannot resolve type parameters; every resource passes problem classes
     HttpApiEndpoint.put(operations.link.name, path, options)
+      .middleware(Idempotency)
       .middleware(WriteAccess)
       .annotate(RequiredScope, scope)
       .annotate(OpenApi.Summary, operations.link.summary)
@@ -99,6 +102,7 @@ export const makeLinkEndpoints = <
       .annotateMerge(versionAnnotations(version)),
     // @ts-expect-error the stream-free check on `error` cannot resolve type parameters; every resource passes problem classes
     HttpApiEndpoint.delete(operations.unlink.name, path, options)
+      .middleware(Idempotency)
       .middleware(WriteAccess)
       .annotate(RequiredScope, scope)
       .annotate(OpenApi.Summary, operations.unlink.summary)

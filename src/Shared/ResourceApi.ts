@@ -7,6 +7,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { RequiredScope, WriteAccess, writeScope } from "../Auth/WriteAccess.ts"
+import { Idempotency, idempotencyHeaders } from "./Idempotency.ts"
 import { DatabaseUnavailable, PreconditionFailed } from "../Errors.ts"
 import { IntBetween } from "./Fields.ts"
 import { article, capitalize } from "./Text.ts"
@@ -35,7 +36,7 @@ const Allow = Schema.String.annotate({ description: "The methods this path suppo
 
 /**
  * The longest cursor we make: base64url of its JSON (a sort value and the
- * filters, each bounded) stays well under this; longer is not ours.
+ * filters, each bounded) and of its signature stays well under this; longer is not ours.
  */
 const maxCursorLength = 4096
 
@@ -49,7 +50,7 @@ export const pageQuery = <const Sort extends ReadonlyArray<string>>(sortFields: 
   ),
   cursor: Schema.optionalKey(Schema.String.check(
     Schema.isMaxLength(maxCursorLength),
-    Schema.isPattern(/^[A-Za-z0-9_-]+$/u, { expected: "a cursor from a next link" })
+    Schema.isPattern(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/u, { expected: "a cursor from a next link" })
   ).annotate({
     description: "Opaque position from the `next` link (v2: `next_cursor`) of the previous page; keeps the filters and sort it was made with"
   })),
@@ -194,6 +195,7 @@ export const makeResourceGroup = <
       }).annotate(OpenApi.Summary, `What can be done with ${contract.name}`)
         .annotate(OpenApi.Description, "The methods (also in `Allow`), the page sizes, and the filters and sort fields the list takes."),
       HttpApiEndpoint.post("create", "/", {
+        headers: idempotencyHeaders,
         payload: contract.Create,
         success: HttpApiSchema.WithHeaders(Resource.pipe(HttpApiSchema.status(201)), {
           location: Schema.String.annotate({ description: `URL of the new ${singular}` }),
@@ -202,7 +204,8 @@ export const makeResourceGroup = <
         }),
         // @ts-expect-error the stream-free check on `error` cannot resolve type parameters; every resource passes problem classes
         error: [contract.IdTaken, ...contract.writeErrors, DatabaseUnavailable]
-      }).middleware(WriteAccess)
+      }).middleware(Idempotency)
+        .middleware(WriteAccess)
         .annotate(OpenApi.Summary, `Create ${article(singular)}`)
         .annotate(OpenApi.Description, "The server generates the id unless the body carries one; an id that exists already is a 409."),
       HttpApiEndpoint.get("get", "/:id", {
@@ -235,12 +238,13 @@ export const makeResourceGroup = <
         .annotate(OpenApi.Description, "Full replacement: optional fields left out are removed. An id in the body must equal the path id."),
       HttpApiEndpoint.patch("patch", "/:id", {
         params,
-        headers: conditionalWrite,
+        headers: { ...conditionalWrite, ...idempotencyHeaders },
         payload: mergePatch(contract.Patch),
         success: single,
         // @ts-expect-error the stream-free check on `error` cannot resolve type parameters; every resource passes problem classes
         error: [NotFound, PreconditionFailed, ...contract.writeErrors, DatabaseUnavailable]
-      }).middleware(WriteAccess)
+      }).middleware(Idempotency)
+        .middleware(WriteAccess)
         .annotate(OpenApi.Summary, `Update ${article(singular)} (JSON Merge Patch)`)
         .annotate(OpenApi.Description, "RFC 7396: fields left out keep their value, `null` removes an optional field."),
       HttpApiEndpoint.delete("delete", "/:id", {

@@ -4,7 +4,7 @@
  * stored resource as reads return it.
  */
 import { Schema, SchemaAST } from "effect"
-import { isLengthBetween, Timestamp, Version } from "./Fields.ts"
+import { isName, Timestamp, Version } from "./Fields.ts"
 import { article, capitalize } from "./Text.ts"
 
 /**
@@ -30,12 +30,19 @@ export const ResourceId = <const Brand extends string>(brand: Brand, description
     Schema.annotate({ description, examples: [example as any] })
   )
 
-/** A name shown to people: `min` to 100 characters, counted as Unicode code points (five emoji are five). */
+/**
+ * A name shown to people: `min` to 100 characters, counted as Unicode code
+ * points (five emoji are five), as a person typed it (`isName`).
+ */
 export const DisplayName = (min: number, example: string) =>
-  Schema.String.check(isLengthBetween(min, 100)).annotate({
-    description: `Name, ${min} to 100 characters (Unicode code points)`,
+  Schema.String.check(isName(min, 100)).annotate({
+    description: `Name, ${min} to 100 characters (Unicode code points); ${nameRules}`,
     examples: [example]
   })
+
+/** The rules of every name, as the documentation states them beside the `pattern`. */
+export const nameRules =
+  "not blank, no leading or trailing whitespace, no control characters (C0, DEL, C1) and no bidirectional overrides or isolates (U+202A to U+202E, U+2066 to U+2069)"
 
 /**
  * The fields of a JSON Merge Patch (RFC 7396) of these writable fields: each

@@ -13,21 +13,31 @@ import { DisplayName, ResourceId } from "../Shared/ResourceSchemas.ts"
 export const ZookeeperId = ResourceId("ZookeeperId", "Zookeeper identifier (UUID)", "7c9e6679-7425-40de-944b-e07fc1f90ae7")
 export type ZookeeperId = typeof ZookeeperId.Type
 
+/** A character of an address's local part between dots (RFC 5322 `atext`). */
+const atext = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+/** A DNS label: letters, digits and inner hyphens, at most 63 characters. */
+const label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+
 /**
- * An email address as HTML forms accept one (the WHATWG definition: ASCII,
- * no quoted local parts), with a dot in the domain, at most 254 characters.
+ * The one rule for an email address, as the document states it and writes
+ * are checked: an RFC 5321 mailbox in its common form, the dot-atom (no
+ * leading, trailing or doubled dot in the local part, no quoted local part),
+ * `@`, a domain of DNS labels with at least one dot; ASCII; at most 254
+ * characters. It is the `email` format of JSON Schema validators
+ * (ajv-formats' full mode is this expression), so `format: email` and the
+ * `pattern` beside it accept exactly the same addresses.
  */
-const emailPattern =
-  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/u
+const emailPattern = new RegExp(`^${atext}+(?:\\.${atext}+)*@${label}(?:\\.${label})+$`, "u")
 const Email = Schema.String.check(
   Schema.isMaxLength(254),
   Schema.isPattern(emailPattern, {
-    expected: "an email address such as keeper@zoo.example",
+    expected: "an email address such as keeper@zoo.example (no leading, trailing or doubled dot before the @)",
     // `format` beside the pattern, at the top of the JSON Schema (as an annotation it would sit in an `allOf`).
     toJsonSchema: () => ({ pattern: emailPattern.source, format: "email" })
   })
 ).annotate({
-  description: "Email address, kept as written; no two zookeepers share one, whatever the letter case",
+  description:
+    "Email address (`local@domain`: dot-separated parts without leading, trailing or doubled dots; a domain with a dot), kept as written; no two zookeepers share one, whatever the letter case",
   examples: ["sam.keeper@zoo.example"]
 })
 

@@ -242,9 +242,9 @@ export const resourceRepositoryContract = (
               }
               assert.deepStrictEqual(yield* repository.findById(second!.id), second)
               assert.strictEqual((yield* repository.list(request(scope(tag)))).total, 2)
-              // A row may keep its own value.
+              // A row may keep its own value; writing it again changes nothing, the version included.
               const kept = yield* repository.patch(first!.id, { [field]: value })
-              assert.strictEqual(kept.version, 2)
+              assert.deepStrictEqual(kept, first)
               // Freed by a delete, the value can be taken again.
               yield* repository.remove(first!.id)
               assert.strictEqual((yield* repository.patch(second!.id, { [field]: value }))[field], value)

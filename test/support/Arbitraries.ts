@@ -145,6 +145,22 @@ const codePoint = fc.oneof(
 export const text = (min: number, max: number) =>
   fc.string({ unit: codePoint, minLength: min, maxLength: max }).filter((value) => !value.startsWith("\ufeff"))
 
+/**
+ * Names (every `name`, `nickname`) as SPEC §3 has them: text a person typed,
+ * so no leading or trailing whitespace, no C0/C1 control characters, no
+ * bidirectional overrides or isolates.
+ */
+const notInNames = /^\s|\s$|[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u
+export const nameText = (min: number, max: number) => text(min, max).filter((value) => !notInNames.test(value))
+
+/** Text a name refuses though it can be stored: padded, with a control character or a bidirectional override. */
+const unnamely = (valid: fc.Arbitrary<string>) =>
+  fc.oneof(
+    valid.map((value) => ` ${value}`),
+    valid.map((value) => `${value}\t`),
+    insertInto(valid, fc.constantFrom("\u0001", "\n", "\u007f", "\u0085", "\u202e", "\u2066"))
+  )
+
 const isoDay = (date: Date) => date.toISOString().slice(0, 10)
 
 /** `YYYY-MM-DD` from 0001-01-01 to today (fast-check favours both ends), and leap days. */
@@ -162,7 +178,7 @@ export const uuid = fc.uuid({ version: [1, 2, 3, 4, 5, 6, 7, 8] })
 export const validValue = (rule: Rule, refs: Refs): fc.Arbitrary<unknown> => {
   switch (rule.kind) {
     case "text":
-      return text(rule.min, rule.max)
+      return nameText(rule.min, rule.max)
     case "oneOf":
       return fc.constantFrom(...rule.values)
     case "pastDate":
@@ -283,10 +299,11 @@ export const invalidValue = (rule: Rule): fc.Arbitrary<string> => {
   const specific: fc.Arbitrary<string> = (() => {
     switch (rule.kind) {
       case "text": {
-        const valid = text(rule.min, rule.max)
+        const valid = nameText(rule.min, rule.max)
         return fc.oneof(
           text(0, rule.min - 1),
           text(rule.max + 1, rule.max + 20),
+          unnamely(valid),
           // What PostgreSQL cannot store, or UTF-8 cannot encode.
           insertInto(valid, fc.constant("\u0000")),
           insertInto(valid, loneSurrogate)
