@@ -300,13 +300,15 @@ const forgeCursor = (collection: FuzzCollection, fixed: string | undefined, para
 
 /**
  * The parameters a 400 must name (the owner of the list exists): a refused
- * value, or one repeated where it may not be (the limit, the sort, a cursor,
- * a filter past its `maxValues`).
+ * value, a name the list does not read, or one repeated where it may not be
+ * (the limit, the sort, a cursor, a filter past its `maxValues`).
  */
 const refusedParameters = (collection: FuzzCollection, fixed: string | undefined, params: ReadonlyArray<QueryParam>): Set<string> => {
   const read = params.filter((p) => p.name !== fixed)
   const repeats = (name: string) => read.filter((p) => p.name === name).length
   const refused = new Set(read.filter((p) => p.valid === false).map((p) => p.name))
+  // The path fixes this filter: as a parameter it is unknown, whatever its value.
+  if (fixed !== undefined && params.some((p) => p.name === fixed)) refused.add(fixed)
   for (const [name, filter] of Object.entries(collection.filters)) if (name !== fixed && repeats(name) > (filter.maxValues ?? 1)) refused.add(name)
   for (const name of ["limit", "sort", "cursor"]) if (repeats(name) > 1) refused.add(name)
   return refused
@@ -314,8 +316,8 @@ const refusedParameters = (collection: FuzzCollection, fixed: string | undefined
 
 /**
  * What the contract answers the query, by its parameters alone: 400 when one
- * is refused, 200 when all are valid, `undefined` when either is right (a
- * forged cursor; a name the list does not read, the path's own filter too).
+ * is refused (an unknown name too, the path's own filter included), 200 when
+ * all are valid, `undefined` when either is right (a forged cursor).
  */
 const expectedStatus = (collection: FuzzCollection, fixed: string | undefined, params: ReadonlyArray<QueryParam>): 200 | 400 | undefined =>
   refusedParameters(collection, fixed, params).size > 0 ? 400 : params.some((p) => p.valid !== true) ? undefined : 200
@@ -484,7 +486,7 @@ const properties = (it: It) => {
 
   property(
     it,
-    "query strings of every list (page controls, filters, forged cursors, junk escapes): 200 when valid, a 400 naming the parameter when not",
+    "query strings of every list (page controls, filters, unknown names, forged cursors, junk escapes): 200 when valid, a 400 naming the parameter when not",
     { defaultRuns: 50, msPerRun: 100 },
     (url, refs) =>
       fc.asyncProperty(

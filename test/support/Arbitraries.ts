@@ -477,9 +477,8 @@ export interface QueryParam {
   readonly raw?: boolean
   /**
    * Whether the contract accepts this value for this name alone: `true`,
-   * `false` (a 400 naming it), or `undefined` where either answer is right
-   * (a forged cursor; a name the list does not read, until SPEC §3's 400 for
-   * unknown parameters is in place).
+   * `false` (a 400 naming it: a refused value, or a name the list does not
+   * read), or `undefined` where either answer is right (a forged cursor).
    */
   readonly valid: boolean | undefined
 }
@@ -578,9 +577,9 @@ export const listQuery = (collection: FuzzCollection, refs: Refs) => {
     ),
     param("cursor", fc.oneof(fc.base64String().map((s) => s.replace(/=/g, "")), fc.string(), fc.constant("a".repeat(5000))), false),
     ...Object.entries(collection.filters).map(([name, filter]) => filterParam(name, filter, refs)),
-    // Names the list does not read: ignored today, a 400 once SPEC §3's rule for unknown parameters is in place.
+    // Names the list does not read: a 400 naming them (SPEC §3). An empty name (`=x`) is not a parameter at all.
     fc.constantFrom("foo", "__proto__", "constructor", "LIMIT", "limit[]", "species[]", "")
-      .map((name): QueryParam => ({ name, value: "x", valid: undefined })),
+      .map((name): QueryParam => ({ name, value: "x", valid: name === "" ? undefined : false })),
     // Junk escapes: never a limit, sort, cursor, date, id or enum value; some decode to fine text ("%25" is "%").
     fc.tuple(fc.constantFrom(...["limit", "sort", "cursor", ...Object.keys(collection.filters)]), percentJunk).map(([name, value]): QueryParam => ({
       name,
