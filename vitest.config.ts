@@ -17,7 +17,7 @@ export default defineConfig({
       include: ["src/**/*.ts"],
       // The service run as a child process (ServerProcess.ts) counts too: main.ts, Config.ts, Logging.ts, Tracing.ts run only there.
       autoAttachSubprocess: true,
-      // `npm test` fails below these (the suite measured 98.5 % of lines and 89 % of branches).
+      // `npm test` fails below these (the whole suite, child processes included, measured 98.1 % of lines, 87.2 % of branches).
       thresholds: { lines: 90, branches: 85 },
       reporter: ["text-summary", "json-summary"]
     }
