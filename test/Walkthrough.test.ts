@@ -106,23 +106,24 @@ const runStep = async (step: Step, index: number) => {
   return runInShell(localize(block.code))
 }
 
-for (const document of documents) {
-  const steps = parseSteps(Fs.readFileSync(Path.join(projectDir, document), "utf8"))
-  // A document with nothing to run (only illustrations) has no tests.
-  if (steps.length === 0) continue
-  describe(document, () => {
-    steps.forEach((step, index) => {
-      const title = `line ${step.block.line}: ${step.block.code.split("\n")[0]!.slice(0, 90)}`
-      it(title, async () => {
-        const result = await runStep(step, index)
-        if (result === undefined) return
-        assert.strictEqual(result.exitCode, 0, `exit code ${result.exitCode}; output:\n${result.output}`)
-        const problems = outputMismatches(step.expected, result.output)
-        assert.deepStrictEqual(problems, [], `${document} line ${step.block.line}:\n${problems.join("\n")}`)
-      }, 90_000)
-    })
-  })
-}
+/** Every document's steps; the README comes first, and the docs build on the data it made. */
+const walkthrough = documents.flatMap((document) =>
+  parseSteps(Fs.readFileSync(Path.join(projectDir, document), "utf8")).map((step) => ({ document, step }))
+)
+
+// One test: the steps are one user's session, each building on the ones before,
+// so they run in order whatever order the runner gives its tests.
+it("every example in README.md and docs/*.md, run in order, answers what it shows", async () => {
+  assert.isAbove(walkthrough.length, 20, "the README and docs have their examples")
+  for (const [index, { document, step }] of walkthrough.entries()) {
+    const result = await runStep(step, index)
+    if (result === undefined) continue
+    const where = `${document} line ${step.block.line}`
+    assert.strictEqual(result.exitCode, 0, `${where}: exit code ${result.exitCode}; output:\n${result.output}`)
+    const problems = outputMismatches(step.expected, result.output)
+    assert.deepStrictEqual(problems, [], `${where}:\n${problems.join("\n")}`)
+  }
+}, 600_000)
 
 describe("the document convention", () => {
   it("fails when a shown status, header or body is not what the service answers", async () => {
