@@ -66,8 +66,11 @@ const cursorSuite = (name: string, repositories: Layer.Layer<Repositories, unkno
   })(`Forged cursors: ${name}`, (it) => {
     /** Every list, with the sort fields it takes: collections and relation lists, in both versions. */
     const lists = Effect.gen(function*() {
+      // Two of each, so every collection list has a next page whatever ran before.
       const habitat = yield* post("/v2/habitats", { name: `Cursor Hall ${unique()}`, climate: "arid", capacity: 50 })
+      yield* post("/v2/habitats", { name: `Cursor Yard ${unique()}`, climate: "polar", capacity: 5 })
       const keeper = yield* post("/v2/zookeepers", { name: "Sam Keeper", email: `sam.${unique()}@zoo.example`, hired_on: "2020-02-02" })
+      yield* post("/v2/zookeepers", { name: "Kim Keeper", email: `kim.${unique()}@zoo.example`, hired_on: "2021-03-03" })
       for (let i = 0; i < 3; i++) {
         const animal = yield* post("/v2/animals", {
           name: `Cursor Beast ${i}`,
