@@ -237,6 +237,28 @@ const writeTarget = (collection: FuzzCollection, refs: Refs) =>
     path: method === "POST" ? `/v${version}/${collection.name}` : `/v${version}/${collection.name}/${id}`
   }))
 
+/**
+ * A request to a row or a collection: the collection, a version, one of `methods`, a valid body and
+ * patch for the collection, and what the property draws besides (`more`).
+ */
+const rowRequest = <M extends string, More>(
+  refs: Refs,
+  methods: readonly [M, ...Array<M>],
+  more: fc.Arbitrary<More>
+) =>
+  anyCollection.chain((collection) =>
+    fc.tuple(
+      fc.record({
+        collection: fc.constant(collection),
+        version: anyVersion,
+        method: fc.constantFrom(...methods),
+        body: validBody(collection, refs, false),
+        patch: validPatch(collection, refs)
+      }),
+      more
+    ).map(([request, drawn]) => ({ ...request, ...drawn }))
+  )
+
 /** The media types a write accepts; PATCH takes a merge patch too (RFC 7396). */
 const jsonTypes = (method: string) =>
   method === "PATCH" ? ["application/json", "application/merge-patch+json"] : ["application/json"]
@@ -446,19 +468,12 @@ const properties = (it: It) => {
     { defaultRuns: 25, msPerRun: 100 },
     (url, refs) =>
       fc.asyncProperty(
-        anyCollection.chain((collection) =>
-          fc.record({
-            collection: fc.constant(collection),
-            version: anyVersion,
-            method: fc.constantFrom("POST", "PUT", "PATCH"),
-            body: validBody(collection, refs, false),
-            patch: validPatch(collection, refs),
-            contentType: fc.option(headerValues["content-type"], { nil: undefined }),
-            // Garbage behind a gzip magic number: the server decodes no content coding, so it is never JSON either.
-            encoding: fc.option(fc.constantFrom("gzip", "br", "deflate", "x-unknown", "identity, gzip"), { nil: undefined }),
-            garbage: fc.uint8Array({ maxLength: 64 })
-          })
-        ),
+        rowRequest(refs, ["POST", "PUT", "PATCH"], fc.record({
+          contentType: fc.option(headerValues["content-type"], { nil: undefined }),
+          // Garbage behind a gzip magic number: the server decodes no content coding, so it is never JSON either.
+          encoding: fc.option(fc.constantFrom("gzip", "br", "deflate", "x-unknown", "identity, gzip"), { nil: undefined }),
+          garbage: fc.uint8Array({ maxLength: 64 })
+        })),
         async ({ body, collection, contentType, encoding, garbage, method, patch, version }) => {
           const path = method === "POST" ? `/v${version}/${collection.name}` : `/v${version}/${collection.name}/${refs[collection.name]![0]}`
           const bytes = encoding !== undefined
@@ -568,18 +583,11 @@ const properties = (it: It) => {
     { defaultRuns: 20, msPerRun: 150 },
     (url, refs) =>
       fc.asyncProperty(
-        anyCollection.chain((collection) =>
-          fc.record({
-            collection: fc.constant(collection),
-            version: anyVersion,
-            method: fc.constantFrom("PUT", "PATCH", "DELETE"),
-            body: validBody(collection, refs, false),
-            patch: validPatch(collection, refs),
-            // The row is at version 2: 1 is the version before, the others never were.
-            stale: fc.oneof(fc.constant(1), fc.integer({ min: 3, max: 2 ** 31 - 1 })),
-            list: fc.boolean()
-          })
-        ),
+        rowRequest(refs, ["PUT", "PATCH", "DELETE"], fc.record({
+          // The row is at version 2: 1 is the version before, the others never were.
+          stale: fc.oneof(fc.constant(1), fc.integer({ min: 3, max: 2 ** 31 - 1 })),
+          list: fc.boolean()
+        })),
         async ({ body, collection, list, method, patch, stale, version }) => {
           const base = `/v${version}/${collection.name}`
           const created = await create(url, collection, collection.example)
@@ -614,16 +622,10 @@ const properties = (it: It) => {
     { defaultRuns: 40, msPerRun: 100 },
     (url, refs) =>
       fc.asyncProperty(
-        anyCollection.chain((collection) =>
-          fc.record({
-            collection: fc.constant(collection),
-            version: anyVersion,
-            method: fc.constantFrom("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"),
-            list: fc.boolean(),
-            body: validBody(collection, refs, false),
-            headers: fc.record(headerValues, { requiredKeys: [] })
-          })
-        ),
+        rowRequest(refs, ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"], fc.record({
+          list: fc.boolean(),
+          headers: fc.record(headerValues, { requiredKeys: [] })
+        })),
         async ({ body, collection, headers, list, method, version }) => {
           const base = `/v${version}/${collection.name}`
           const path = method === "POST" || (method === "GET" && list) ? base : `${base}/${refs[collection.name]![0]}`

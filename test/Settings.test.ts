@@ -14,7 +14,7 @@ import * as Path from "node:path"
 import { afterAll } from "vitest"
 import * as Config from "../src/Config.ts"
 import { skipPostgres } from "./support/Databases.ts"
-import { adminQuery, createSchema, dropSchema, holdLock, schemaUrl } from "./support/PostgresSchemas.ts"
+import { createSchema, dropSchema, holdLock, schemaUrl, waitForLockWaiter } from "./support/PostgresSchemas.ts"
 import { connectOutcome, exitWithin, freePort, request, spawnServer, startServer, waitUntilHealthy } from "./support/ServerProcess.ts"
 
 const load = (env: Record<string, string>) =>
@@ -149,7 +149,7 @@ describe.skipIf(skipPostgres)("the running service and its database (PostgreSQL)
       const server = spawnServer({ DATABASE_URL: schemaUrl(schema) }, port)
       try {
         // Wait until the service asks for the lock (its migrator is at work), then the port must still be closed.
-        await waitForLockRequest(schema)
+        await waitForLockWaiter(`"${schema}".effect_sql_migrations`)
         assert.isFalse(await accepts(port), "the port is closed while migrations wait")
         assert.isFalse(server.hasExited(), server.output())
       } finally {
@@ -166,15 +166,3 @@ describe.skipIf(skipPostgres)("the running service and its database (PostgreSQL)
 
 /** Whether something accepts a TCP connection on 127.0.0.1:`port`. */
 const accepts = async (port: number) => (await connectOutcome(port)) === "accepted"
-
-/** Waits (bounded) until a session waits for a lock on the schema's migrations table. */
-const waitForLockRequest = async (schema: string) => {
-  for (const deadline = Date.now() + 60_000;;) {
-    const rows = await adminQuery<{ waiting: string }>(
-      `SELECT count(*) AS waiting FROM pg_locks WHERE NOT granted AND relation = '"${schema}".effect_sql_migrations'::regclass`
-    )
-    if (Number(rows[0]!.waiting) > 0) return
-    if (Date.now() > deadline) throw new Error("the service never asked for the migrations table's lock")
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}

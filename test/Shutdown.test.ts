@@ -12,7 +12,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "vitest"
 import { skipPostgres } from "./support/Databases.ts"
-import { adminQuery, createSchema, dropSchema, holdLock, schemaUrl } from "./support/PostgresSchemas.ts"
+import { createSchema, dropSchema, holdLock, schemaUrl, waitForLockWaiter } from "./support/PostgresSchemas.ts"
 import { connectOutcome, exitWithin, postJson, request, type ServerProcess, startServer } from "./support/ServerProcess.ts"
 
 /** Polls `check` every 50 ms until it is true; fails after `timeoutMs` with `what`. */
@@ -54,12 +54,7 @@ describe.skipIf(skipPostgres)("shutdown (PostgreSQL)", () => {
       (error: unknown) => ({ status: 0, body: String(error) })
     )
     // The event, not a guess: the request's query waits for the lock.
-    await waitFor("the request to wait for the lock", async () => {
-      const rows = await adminQuery<{ waiting: string }>(
-        `SELECT count(*) AS waiting FROM pg_locks WHERE NOT granted AND relation = '"${schema}".animals'::regclass`
-      )
-      return Number(rows[0]!.waiting) > 0
-    })
+    await waitForLockWaiter(`"${schema}".animals`, 20_000)
     return { server, lock, inFlight }
   }
 

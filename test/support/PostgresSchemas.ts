@@ -57,3 +57,18 @@ export const holdLock = async (lockStatement: string, maxHoldMs = 60_000): Promi
     }
   }
 }
+
+/**
+ * Waits (polling, bounded by `timeoutMs`) until some session waits for a lock on `relation`
+ * (e.g. `"s".animals`): the event a test needs, not a guessed delay.
+ */
+export const waitForLockWaiter = async (relation: string, timeoutMs = 60_000): Promise<void> => {
+  for (const deadline = Date.now() + timeoutMs;;) {
+    const rows = await adminQuery<{ waiting: string }>(
+      `SELECT count(*) AS waiting FROM pg_locks WHERE NOT granted AND relation = '${relation}'::regclass`
+    )
+    if (Number(rows[0]!.waiting) > 0) return
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for a session to wait for a lock on ${relation}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
