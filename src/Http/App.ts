@@ -24,6 +24,7 @@ import { cors } from "./Cors.ts"
 import { v1RetirementHeaders } from "./Deprecation.ts"
 import { docsPaths, DocsRoutes } from "./Docs.ts"
 import * as Idempotency from "./Idempotency.ts"
+import { HttpDates } from "./HttpDates.ts"
 import { HttpMetrics, metricsRoute } from "./Metrics.ts"
 import { answerDefects, problemResponses } from "./Problems.ts"
 import * as RateLimit from "./RateLimit.ts"
@@ -185,7 +186,8 @@ export const makeAppRoutes = <E, R, EE = never, ER = never>(
     metricsRoute(options.metricsToken),
     makeEdge(options, bodyLimit)
   ).pipe(
-    Layer.provide(HttpMetrics.layer),
+    // Per-process state of the edge and the handlers, one of each for the whole app.
+    Layer.provide([HttpMetrics.layer, HttpDates.layer]),
     Layer.provide(ValidationProblems.layer),
     // Every handler reads bodies under the limit: a chunked body stops there.
     Layer.provide(BodyLimit.layer(bodyLimit))
