@@ -127,7 +127,8 @@ export const memoizeVerification = (credentials: Credentials["Service"], options
 <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+  Effect.withFiber((fiber) => {
+    const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
     if ((!options.forReads && reads.has(request.method)) || !carriesCredentials(request.headers)) return app
     let verified: Verification | undefined
     const memo = Effect.suspend(() =>

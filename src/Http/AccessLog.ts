@@ -5,8 +5,8 @@
  * Debug, so they do not drown the rest.
  */
 import { Effect } from "effect"
-import { HttpServerRequest, type HttpServerResponse } from "effect/http"
-import { CurrentRoute, routeLabel } from "./Routes.ts"
+import type { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { routeLabel, withRequest } from "./Routes.ts"
 
 const quietRoutes: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metrics"])
 
@@ -14,21 +14,20 @@ const quietRoutes: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metri
 export const accessLog = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+  withRequest((request, current) => {
     const started = performance.now()
-    return Effect.flatMap(app, (response) =>
-      Effect.flatMap(CurrentRoute, (current) => {
-        const route = routeLabel(current)
-        const line = quietRoutes.has(route) ? Effect.logDebug("http") : Effect.logInfo("http")
-        return Effect.as(
-          Effect.annotateLogs(line, {
-            method: request.method,
-            route,
-            status: response.status,
-            duration_ms: Math.round((performance.now() - started) * 100) / 100,
-            client: request.remoteAddress._tag === "Some" ? request.remoteAddress.value : "unknown"
-          }),
-          response
-        )
-      }))
+    const route = routeLabel(current)
+    return Effect.flatMap(app, (response) => {
+      const line = quietRoutes.has(route) ? Effect.logDebug("http") : Effect.logInfo("http")
+      return Effect.as(
+        Effect.annotateLogs(line, {
+          method: request.method,
+          route,
+          status: response.status,
+          duration_ms: Math.round((performance.now() - started) * 100) / 100,
+          client: request.remoteAddress._tag === "Some" ? request.remoteAddress.value : "unknown"
+        }),
+        response
+      )
+    })
   })

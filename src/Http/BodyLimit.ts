@@ -11,6 +11,7 @@
 import { type ByteSize, Effect, Layer } from "effect"
 import { HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
 import { ContentTooLarge } from "../Errors.ts"
+import { withRequest } from "./Routes.ts"
 
 /**
  * The middleware: refuses a declared length over the limit before the body
@@ -27,7 +28,7 @@ export const limitBody = (limit: ByteSize.ByteSize) => {
       return <E, R>(
         app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
       ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-        Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+        withRequest((request) => {
           const length = request.headers["content-length"]
           if (length !== undefined) return Number(length) > bytes ? Effect.succeed(refused) : app
           // Without a length, only a chunked body can run over (and only then does the platform answer 413).

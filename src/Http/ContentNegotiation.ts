@@ -3,9 +3,10 @@
  * 406 problem (in JSON, which RFC 9110 §15.5.7 allows) instead of a body it
  * said it cannot read. The HTML docs page and its scripts are not JSON.
  */
-import { Effect } from "effect"
-import { HttpServerRequest, HttpServerRespondable, type HttpServerResponse } from "effect/http"
+import type { Effect } from "effect"
+import { type HttpServerRequest, HttpServerRespondable, type HttpServerResponse } from "effect/http"
 import { NotAcceptable } from "../Errors.ts"
+import { withRequest } from "./Routes.ts"
 
 /** Media ranges under which we can answer: every API response is JSON. */
 const jsonRanges = new Set(["*/*", "application/*", "application/json", "application/problem+json", "application/merge-patch+json"])
@@ -36,7 +37,4 @@ const answersJson = (url: string) => !url.startsWith("/docs")
 export const requireAcceptableJson = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(
-    HttpServerRequest.HttpServerRequest,
-    (request) => answersJson(request.url) && excludesJson(request.headers.accept) ? notAcceptable : app
-  )
+  withRequest((request) => (answersJson(request.url) && excludesJson(request.headers.accept) ? notAcceptable : app))

@@ -13,8 +13,8 @@
  * from cookies. `HttpRouter.cors` is not used: it answers every `OPTIONS`.
  */
 import { Effect } from "effect"
-import { HttpServerRequest, HttpServerResponse } from "effect/http"
-import { CurrentRoute } from "./Routes.ts"
+import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { withRequest } from "./Routes.ts"
 
 /** Request headers a browser may send cross-origin: the ones the API reads. */
 const allowedHeaders = ["content-type", "x-api-key", "authorization", "if-match", "if-none-match", "x-request-id"].join(", ")
@@ -53,21 +53,20 @@ export const cors = (origins: ReadonlyArray<string>) => {
   return <E, R>(
     app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
   ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    withRequest((request, { known }) => {
       const origin = request.headers.origin
       if (origin === undefined || !allowed.has(origin)) return Effect.map(app, varyOrigin)
-      if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) {
-        return Effect.flatMap(CurrentRoute, ({ known }) =>
-          known === undefined ? withOrigin(app, origin) : Effect.succeed(HttpServerResponse.empty({
-            status: 204,
-            headers: {
-              "access-control-allow-origin": origin,
-              "access-control-allow-methods": known.allow,
-              "access-control-allow-headers": allowedHeaders,
-              "access-control-max-age": maxAge,
-              vary: "Origin"
-            }
-          })))
+      if (request.method === "OPTIONS" && known !== undefined && request.headers["access-control-request-method"] !== undefined) {
+        return Effect.succeed(HttpServerResponse.empty({
+          status: 204,
+          headers: {
+            "access-control-allow-origin": origin,
+            "access-control-allow-methods": known.allow,
+            "access-control-allow-headers": allowedHeaders,
+            "access-control-max-age": maxAge,
+            vary: "Origin"
+          }
+        }))
       }
       return withOrigin(app, origin)
     })

@@ -9,7 +9,7 @@ import { Context, Effect } from "effect"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { v1RetirementDefaults } from "../Config.ts"
 import { currentVersion } from "../Shared/Versions.ts"
-import { CurrentRoute } from "./Routes.ts"
+import { withRequest } from "./Routes.ts"
 
 /** When `/v1` was (or will be) deprecated and when it goes away; `main.ts` provides the configured dates. */
 export const V1Retirement = Context.Reference<{ readonly deprecatedAt: Date; readonly sunsetAt: Date }>(
@@ -52,7 +52,7 @@ export const v1RetirementHeaders = Effect.map(V1Retirement, ({ deprecatedAt, sun
   return <E, R>(
     app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
   ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-    Effect.flatMap(CurrentRoute, ({ path }) => {
+    withRequest((_request, { path }) => {
       if (path !== retired && !path.startsWith(`${retired}/`)) return app
       const successor = `<${successorOf(path)}>; rel="successor-version"`
       return Effect.map(app, (response) => {

@@ -8,7 +8,7 @@ import { Context, Effect, Layer, Metric, Redacted } from "effect"
 import { Mac } from "effect/crypto"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, ProblemDetails } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
-import { CurrentRoute, routeLabel } from "./Routes.ts"
+import { routeLabel, withRequest } from "./Routes.ts"
 
 const requestsOptions = {
   description: "HTTP requests answered, by method, route and status",
@@ -69,21 +69,19 @@ export class HttpMetrics extends Context.Service<HttpMetrics, {
     })
     // Synchronous updates: an effect per update was measurable on every request.
     const recordRequests: Middleware = (app) =>
-      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-        Effect.suspend(() => {
-          inFlight++
-          const started = performance.now()
-          return Effect.ensuring(
-            Effect.flatMap(app, (response) =>
-              Effect.map(CurrentRoute, (route) => {
-                const series = seriesOf(request.method, routeLabel(route), response.status)
-                series.requests.updateUnsafe(1, defaultContext)
-                series.durations.updateUnsafe((performance.now() - started) / 1000, defaultContext)
-                return response
-              })),
-            done
-          )
-        }))
+      withRequest((request, route) => {
+        inFlight++
+        const started = performance.now()
+        return Effect.ensuring(
+          Effect.map(app, (response) => {
+            const series = seriesOf(request.method, routeLabel(route), response.status)
+            series.requests.updateUnsafe(1, defaultContext)
+            series.durations.updateUnsafe((performance.now() - started) / 1000, defaultContext)
+            return response
+          }),
+          done
+        )
+      })
     return HttpMetrics.of({ recordRequests, inFlight: () => inFlight })
   })
 }

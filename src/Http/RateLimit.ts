@@ -19,11 +19,12 @@
  *   outage, and the store is asked again a second later.
  */
 import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
-import { HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
+import type { HttpServerRequest} from "effect/http";
+import { HttpServerRespondable, HttpServerResponse } from "effect/http"
 import { RateLimiter, type Redis } from "effect/persistence"
 import { edgeVerification } from "../Auth/Credentials.ts"
 import { TooManyRequests } from "../Errors.ts"
-import { CurrentRoute } from "./Routes.ts"
+import { withRequest } from "./Routes.ts"
 
 /** `RATE_LIMIT=100/1s`: `limit` requests per `window` for each client. */
 export interface RateLimitPolicy {
@@ -219,11 +220,10 @@ export const rateLimit = (limiter: RateLimit["Service"]) =>
 <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(CurrentRoute, ({ known }) => {
+  withRequest((request, { known }) => {
     if (known !== undefined && unlimitedRoutes.has(known.route)) return app
-    return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-      Effect.flatMap(Effect.flatMap(clientOf(request), limiter.consume), (verdict) => {
-        if (verdict._tag === "Exceeded") return exceeded(limiter.policy, verdict)
-        return verdict.headers === undefined ? app : Effect.map(app, HttpServerResponse.setHeaders(verdict.headers))
-      }))
+    return Effect.flatMap(Effect.flatMap(clientOf(request), limiter.consume), (verdict) => {
+      if (verdict._tag === "Exceeded") return exceeded(limiter.policy, verdict)
+      return verdict.headers === undefined ? app : Effect.map(app, HttpServerResponse.setHeaders(verdict.headers))
+    })
   })

@@ -21,8 +21,8 @@ const requestIdOf = (header: string | undefined) =>
 export const requestId = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const id = requestIdOf(request.headers["x-request-id"])
+  Effect.withFiber((fiber) => {
+    const id = requestIdOf(Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest).headers["x-request-id"])
     return app.pipe(
       Effect.map(HttpServerResponse.setHeader("x-request-id", id)),
       Effect.provideService(CurrentRequestId, id),

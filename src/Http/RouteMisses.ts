@@ -6,9 +6,10 @@
  * never reaches its handler.
  */
 import { Cause, Effect } from "effect"
-import { HttpServerError, HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
+import type { HttpServerRequest} from "effect/http";
+import { HttpServerError, HttpServerRespondable, HttpServerResponse } from "effect/http"
 import { MethodNotAllowed, RouteNotFound } from "../Errors.ts"
-import { CurrentRoute, type RequestRoute } from "./Routes.ts"
+import { type RequestRoute, withRequest } from "./Routes.ts"
 
 const isRouteNotFound = (cause: Cause.Cause<unknown>): boolean => {
   const failure = Cause.findErrorOption(cause)
@@ -34,10 +35,7 @@ const missed = (request: HttpServerRequest.HttpServerRequest, { known, path }: R
 export const answerRouteMisses = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(CurrentRoute, (route) =>
+  withRequest((request, route) =>
     route.alias
       ? notFound(route.path)
-      : Effect.catchCause(app, (cause) =>
-        isRouteNotFound(cause)
-          ? Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => missed(request, route))
-          : Effect.failCause(cause)))
+      : Effect.catchCause(app, (cause) => (isRouteNotFound(cause) ? missed(request, route) : Effect.failCause(cause))))

@@ -140,6 +140,16 @@ export const CurrentRoute = Context.Reference<RequestRoute>("zoo-api/Http/Curren
   defaultValue: () => ({ path: "/", known: undefined, alias: false })
 })
 
+/**
+ * A middleware's view of the request: the request and its route, read
+ * straight from the fiber. Every middleware of the edge starts here, once
+ * per request each, so it is one step, not an effect per service read.
+ */
+export const withRequest = <A, E, R>(
+  f: (request: HttpServerRequest.HttpServerRequest, route: RequestRoute) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R | HttpServerRequest.HttpServerRequest> =>
+  Effect.withFiber((fiber) => f(Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest), fiber.getRef(CurrentRoute)))
+
 /** The route label of logs, metrics and spans: the pattern, or `unmatched`. */
 export const routeLabel = (route: RequestRoute) => route.known?.route ?? "unmatched"
 
@@ -152,7 +162,8 @@ export const matchRoute = (routeOf: RouteIndex) =>
 <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+  Effect.withFiber((fiber) => {
+    const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
     const path = request.url.split("?", 1)[0]!
     const escaped = decodablePath(path)
     const matched = routeOf(escaped ?? path)

@@ -13,7 +13,7 @@ import { type ByteSize, Effect } from "effect"
 import { HttpServerRequest, HttpServerRespondable, type HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
 import { edgeVerification } from "../Auth/Credentials.ts"
-import { CurrentRoute, mediaTypeOf } from "./Routes.ts"
+import { mediaTypeOf, withRequest } from "./Routes.ts"
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
 
@@ -50,8 +50,7 @@ export const requireUtf8Json = (
     <E, R>(
       app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
     ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-        Effect.flatMap(CurrentRoute, ({ known }) => {
+      withRequest((request, { known }) => {
           // Only a body the endpoint would decode as JSON (no type at all is read as JSON); any other is its 415.
           const jsonTypes = known?.jsonBodies.get(request.method)
           if (jsonTypes === undefined || !jsonTypes.has(mediaTypeOf(request.headers["content-type"] ?? "application/json"))) {
@@ -65,5 +64,5 @@ export const requireUtf8Json = (
           return options.afterCredentials
             ? Effect.flatMap(edgeVerification, (verification) => (verification._tag === "Verified" ? checked : app))
             : checked
-        }))
+      })
   )
