@@ -52,11 +52,21 @@ const isProblem = (response: HttpServerResponse.HttpServerResponse) =>
   response.headers["content-type"]?.startsWith(ProblemDetails.contentType) ??
     (response.body._tag !== "Empty" && response.body.contentType?.startsWith(ProblemDetails.contentType) === true)
 
+/** The members of a problem some encoder made; `{}` for a bare platform response. */
+const problemMembers = (response: HttpServerResponse.HttpServerResponse): Record<string, unknown> => {
+  if (!isProblem(response) || response.body._tag !== "Uint8Array") return {}
+  try {
+    return JSON.parse(decoder.decode(response.body.body)) as Record<string, unknown>
+  } catch {
+    return {}
+  }
+}
+
 /**
- * An error response as a problem naming its request. An encoded problem (a
- * JSON object: our encoders made it) gets the two members written in before
- * its closing brace, without being parsed back; a bare platform response is
- * made a problem, with them.
+ * An error response as a problem naming its request. The problem classes
+ * encode through their schemas, which do not declare `request_id`; so the
+ * encoded members are read back and written again in the order clients see
+ * (`type`, `title`, `status` first, as the README shows). Only errors pay.
  */
 const withOccurrence = (
   response: HttpServerResponse.HttpServerResponse,
@@ -66,20 +76,12 @@ const withOccurrence = (
 ) => {
   // Keep what the platform said (e.g. `connection: close` after a 413), but not its body's headers.
   const { "content-length": _length, "content-type": _type, ...headers } = response.headers
-  const body = response.body
-  const encoded = body._tag === "Uint8Array" && isProblem(response) ? decoder.decode(body.body).trimEnd() : undefined
-  const problem = encoded !== undefined && encoded.startsWith("{") && encoded.endsWith("}")
-    ? HttpServerResponse.text(
-      `${encoded.slice(0, -1)}${encoded.length > 2 ? "," : ""}"request_id":${JSON.stringify(requestId)},"instance":${
-        JSON.stringify(path)
-      }}`,
-      { status: response.status, contentType: ProblemDetails.contentType }
-    )
-    : statusProblem(response.status, {
-      ...(response.status === 415 && { detail: unsupportedMediaTypeDetail(accepted) }),
-      request_id: requestId,
-      instance: path
-    })
+  const problem = statusProblem(response.status, {
+    ...(response.status === 415 && { detail: unsupportedMediaTypeDetail(accepted) }),
+    ...problemMembers(response),
+    request_id: requestId,
+    instance: path
+  })
   return HttpServerResponse.setHeaders(problem, { ...headers, "cache-control": "no-store" })
 }
 
