@@ -70,7 +70,7 @@ const settings = {
   logLevel: Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info")),
   /** How long in-flight requests may take to finish after SIGTERM. */
   shutdownTimeout: Config.Duration("SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
-  // Connections (SPEC §6): Node's own defaults are 60 s for headers, 300 s for a request, no connection limit.
+  // Connections: Node's own defaults are 60 s for headers, 300 s for a request, no connection limit.
   /** Open connections at most; one more closes the oldest that has sent no request yet (see `src/NodeServer.ts`). */
   maxConnections: Config.schema(Schema.NumberFromString.pipe(Schema.decodeTo(PositiveInt)), "MAX_CONNECTIONS").pipe(
     Config.withDefault(1000)
@@ -92,7 +92,7 @@ const settings = {
   connectTimeout: Config.Duration("DATABASE_CONNECT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
   statementTimeout: Config.Duration("DATABASE_STATEMENT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
   idempotencyTtl,
-  // Security (SPEC §6)
+  // Security
   /** Comma-separated API keys, or `sha256:<hex>` digests of them. */
   apiKeys: Config.option(Config.Redacted("API_KEYS")),
   jwksUrl: Config.option(Config.URL("AUTH_JWKS_URL")),
@@ -112,13 +112,13 @@ const settings = {
   corsOrigins: Config.schema(CommaList.pipe(Schema.decodeTo(Schema.Array(Origin))), "CORS_ORIGINS").pipe(
     Config.withDefault([] as ReadonlyArray<string>)
   ),
-  // Observability (SPEC §7)
+  // Observability
   /** An OTLP/HTTP collector, e.g. `http://127.0.0.1:4318`; unset: no tracing at all. */
   otelEndpoint: Config.option(Config.URL("OTEL_EXPORTER_OTLP_ENDPOINT")),
   otelServiceName: Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault("zoo-api")),
   /** When set, `GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>`; required in production. */
   metricsToken: Config.option(Config.Redacted("METRICS_TOKEN")),
-  // Versions (SPEC §5)
+  // Versions
   v1DeprecatedAt: Config.Date("V1_DEPRECATED_AT").pipe(Config.withDefault(v1RetirementDefaults.deprecatedAt)),
   v1SunsetAt: Config.Date("V1_SUNSET_AT").pipe(Config.withDefault(v1RetirementDefaults.sunsetAt))
 }
@@ -162,7 +162,7 @@ export const load = Effect.gen(function*() {
   if (headersTimeout !== undefined && requestTimeout !== undefined && Duration.isGreaterThan(headersTimeout, requestTimeout)) {
     problems.push("HEADERS_TIMEOUT: expected at most REQUEST_TIMEOUT (the headers are part of the request)")
   }
-  // SPEC §7: like writes without credentials, an open /metrics in production is a mistake, not a choice.
+  // Like writes without credentials, an open /metrics in production is a mistake, not a choice.
   const { nodeEnv, metricsToken } = values as Partial<AppConfig>
   if (nodeEnv === "production" && metricsToken !== undefined && metricsToken._tag === "None") {
     problems.push("METRICS_TOKEN is required when NODE_ENV=production: /metrics tells anyone who asks the traffic by route")

@@ -24,42 +24,48 @@ const levelNames: Readonly<Record<LogLevel.LogLevel, string>> = {
   None: "NONE"
 }
 
-/** Under load many lines share a millisecond: the last timestamp's text is kept. */
-let lastMillis = Number.NaN
-let lastTimestamp = ""
-const timestampOf = (date: Date) => {
-  const millis = date.getTime()
-  if (millis !== lastMillis) {
-    lastMillis = millis
-    lastTimestamp = date.toISOString()
+/** An ISO timestamp formatter that keeps the last text: under load many lines share a millisecond. */
+const makeTimestamps = () => {
+  let lastMillis = Number.NaN
+  let lastTimestamp = ""
+  return (date: Date) => {
+    const millis = date.getTime()
+    if (millis !== lastMillis) {
+      lastMillis = millis
+      lastTimestamp = date.toISOString()
+    }
+    return lastTimestamp
   }
-  return lastTimestamp
 }
 
 /**
- * `Logger.formatJson`, with a fast path for the common line — a text message,
- * plain annotations, no cause, no log spans, as every access line is. There
+ * `Logger.formatJson`, made per logger (it keeps its own last timestamp),
+ * with a fast path for the common line — a text message, plain
+ * annotations, no cause, no log spans, as every access line is. There
  * is nothing in such a line for the full formatter's replacer to redact or
  * untangle, and it costs several times a plain `JSON.stringify` per request.
  * Everything else (a cause, a `Redacted` or structured value) takes the full
  * formatter, redaction included.
  */
-export const formatJson = Logger.make((options) => {
-  const { cause, date, fiber, logLevel, message } = options
-  const text = Array.isArray(message) && message.length === 1 ? message[0] : message
-  const annotations = fiber.getRef(References.CurrentLogAnnotations)
-  if (cause.reasons.length > 0 || typeof text !== "string" || fiber.getRef(References.CurrentLogSpans).length > 0 || !allPlain(annotations)) {
-    return Logger.formatJson.log(options)
-  }
-  return JSON.stringify({
-    message: text,
-    level: levelNames[logLevel],
-    timestamp: timestampOf(date),
-    annotations,
-    spans: {},
-    fiberId: `#${fiber.id}`
+export const makeFormatJson = () => {
+  const timestampOf = makeTimestamps()
+  return Logger.make((options) => {
+    const { cause, date, fiber, logLevel, message } = options
+    const text = Array.isArray(message) && message.length === 1 ? message[0] : message
+    const annotations = fiber.getRef(References.CurrentLogAnnotations)
+    if (cause.reasons.length > 0 || typeof text !== "string" || fiber.getRef(References.CurrentLogSpans).length > 0 || !allPlain(annotations)) {
+      return Logger.formatJson.log(options)
+    }
+    return JSON.stringify({
+      message: text,
+      level: levelNames[logLevel],
+      timestamp: timestampOf(date),
+      annotations,
+      spans: {},
+      fiberId: `#${fiber.id}`
+    })
   })
-})
+}
 
 /**
  * JSON lines on stdout, written every 50 ms: one write per batch instead of
@@ -67,8 +73,10 @@ export const formatJson = Logger.make((options) => {
  * load). A `kill -9` can lose the last 50 ms of lines.
  */
 export const layerJsonStdout = Logger.layer([
-  Logger.batched(formatJson, {
-    window: "50 millis",
-    flush: (lines) => Effect.sync(() => process.stdout.write(`${lines.join("\n")}\n`))
-  })
+  Effect.suspend(() =>
+    Logger.batched(makeFormatJson(), {
+      window: "50 millis",
+      flush: (lines) => Effect.sync(() => process.stdout.write(`${lines.join("\n")}\n`))
+    })
+  )
 ])

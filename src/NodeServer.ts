@@ -1,6 +1,6 @@
 /**
  * The Node HTTP server under the app, with the limits a public service
- * needs below HTTP (SPEC §6, §7):
+ * needs below HTTP:
  *
  * - **Timeouts**, set deliberately rather than left to Node's defaults:
  *   headers must arrive within `HEADERS_TIMEOUT` (Node: 60 s), the whole

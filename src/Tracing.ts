@@ -25,9 +25,12 @@ export const layer = (config: TracingConfig) =>
 
 /**
  * `Effect.fn(name)` when spans are recorded, else `Effect.fnUntraced`: with
- * tracing off a span is still made per call, with a stack capture and two
- * context changes — a fifth of a repository call's throughput on PostgreSQL,
- * for spans nobody reads. Read once, where a layer builds its functions.
+ * tracing off, `Effect.fn` still makes a span per call, with a stack capture
+ * and two context changes. Measured with effect 4.1 (300k calls of a trivial
+ * function, tracer disabled): ~15–25 µs per call for `Effect.fn`, ~1.4 µs
+ * for `Effect.fnUntraced`; on PostgreSQL that was a fifth of a repository
+ * call's throughput, for spans nobody reads. Read once, where a layer builds
+ * its functions.
  */
 export const tracedFunction = Effect.map(References.TracerEnabled, (enabled) => (name: string): typeof Effect.fnUntraced =>
   enabled ? Effect.fn(name) as typeof Effect.fnUntraced : Effect.fnUntraced)

@@ -9,8 +9,9 @@
  * round trip through the thread pool, a tenth of a write's CPU), WebCrypto
  * on Deno and Bun (`Digest.layerWebCrypto`, see `src/web.ts`).
  */
-import { Context, Effect, Layer, Redacted } from "effect"
-import { Digest } from "effect/crypto"
+import { Context, Effect, Layer, Redacted, Result } from "effect"
+import { Digest, Mac } from "effect/crypto"
+import { Hex } from "effect/encoding"
 import { InvalidConfiguration } from "../Config.ts"
 import * as Tracing from "../Tracing.ts"
 
@@ -27,26 +28,17 @@ export const entryProblem = (entry: string): string | undefined => {
 
 const encoder = new TextEncoder()
 
-const fromHex = (hex: string) => Uint8Array.from({ length: hex.length / 2 }, (_, i) => Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16))
-
 /** The digest an entry stands for: its own when it is `sha256:<hex>`, the key's otherwise. */
 const digestOf = (sha256: (text: string) => Effect.Effect<Uint8Array>, entry: string): Effect.Effect<Uint8Array, InvalidConfiguration> => {
   const problem = entryProblem(entry)
   if (problem !== undefined) return Effect.fail(new InvalidConfiguration({ problems: [problem] }))
-  return entry.toLowerCase().startsWith(digestPrefix) ? Effect.succeed(fromHex(entry.slice(digestPrefix.length))) : sha256(entry)
+  if (!entry.toLowerCase().startsWith(digestPrefix)) return sha256(entry)
+  // `entryProblem` let through 64 hexadecimal digits only, which always decode.
+  return Result.match(Hex.decode(entry.slice(digestPrefix.length)), {
+    onSuccess: Effect.succeed,
+    onFailure: (error) => Effect.fail(new InvalidConfiguration({ problems: [`API_KEYS: ${error.message}`] }))
+  })
 }
-
-/**
- * Whether two digests are equal, reading every byte whatever they hold, so
- * the time taken says nothing about where they differ.
- */
-const equalDigests = (a: Uint8Array, b: Uint8Array): boolean => {
-  let difference = a.length ^ b.length
-  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ (b[i] ?? 0)
-  return difference === 0
-}
-
-const toHex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
 
 /** The API keys the service accepts. */
 export class ApiKeys extends Context.Service<ApiKeys, {
@@ -63,14 +55,14 @@ export class ApiKeys extends Context.Service<ApiKeys, {
       const digest = yield* Digest.Digest
       const sha256 = (text: string) => digest.digest(Digest.sha256, encoder.encode(text))
       const digests = yield* Effect.forEach(entries, (entry) => digestOf(sha256, Redacted.value(entry)))
-      const clients = digests.map((digest) => `key:${toHex(digest)}`)
+      const clients = digests.map((digest) => `key:${Hex.encode(digest)}`)
       const traced = yield* Tracing.tracedFunction
       return ApiKeys.of({
         verify: traced("ApiKeys.verify")(function*(key) {
           const candidate = yield* sha256(Redacted.value(key))
           // Every stored digest is compared, with no early exit: the time taken does not depend on which one matches.
           let found: number | undefined
-          for (let i = 0; i < digests.length; i++) if (equalDigests(digests[i]!, candidate)) found ??= i
+          for (let i = 0; i < digests.length; i++) if (Mac.timingSafeEqual(digests[i]!, candidate)) found ??= i
           return found === undefined ? undefined : clients[found]
         })
       })

@@ -9,6 +9,7 @@
  * service nobody can write to (or, worse, everybody) is never what was meant.
  */
 import { Effect, FileSystem, Option, Redacted, Schema } from "effect"
+import { Base64Url } from "effect/encoding"
 import type { JSONWebKeySet } from "jose"
 import { type AppConfig, InvalidConfiguration } from "../Config.ts"
 import type { TokenSettings } from "./AccessTokens.ts"
@@ -49,7 +50,7 @@ export const usesDevelopmentKey = (config: AuthConfig) =>
 /** A fresh key for development: 32 random bytes, base64url, with a prefix that says what it is. */
 const developmentKey = () => {
   const bytes = globalThis.crypto.getRandomValues(new Uint8Array(32))
-  return `zoo_dev_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`
+  return `zoo_dev_${Base64Url.encode(bytes)}`
 }
 
 /**

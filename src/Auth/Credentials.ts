@@ -1,5 +1,5 @@
 /**
- * The credentials a request carries, verified once (SPEC §6): an
+ * The credentials a request carries, verified once: an
  * `X-API-Key` from `API_KEYS`, or a bearer token the identity provider
  * signed. Three parts of the service ask who a request comes from:
  *
@@ -10,14 +10,13 @@
  *   passed (a bad key is a 401, whatever the body);
  * - the `WriteAccess` middleware answers 401/403 or lets the write through.
  *
- * The edge {@link stage} puts a memo of the verification in the request's
+ * The edge middleware {@link memoizeVerification} puts a memo of the verification in the request's
  * context when the request carries credentials at all, so the three share
  * one verification, made only if one of them asks.
  */
 import { Context, Effect, Layer, Redacted } from "effect"
 import { Digest } from "effect/crypto"
-import { HttpServerRequest } from "effect/http"
-import type { Stage } from "../Http/Problems.ts"
+import { HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { AccessTokens } from "./AccessTokens.ts"
 import { ApiKeys } from "./ApiKeys.ts"
 import { type TokenKeysUnavailable, Unauthorized } from "./WriteAccess.ts"
@@ -95,7 +94,7 @@ export class Credentials extends Context.Service<Credentials, {
 }
 
 /**
- * The memo of the current request's verification, put there by {@link stage};
+ * The memo of the current request's verification, put there by {@link memoizeVerification};
  * `undefined` when the request carries no credentials or no stage ran.
  */
 export const CurrentVerification = Context.Reference<Effect.Effect<Verification> | undefined>(
@@ -110,7 +109,7 @@ export const requestVerification: Effect.Effect<Verification, never, Credentials
       carriesCredentials(request.headers) ? Effect.flatMap(Credentials, (credentials) => credentials.verify(request.headers)) : noneNow))
 
 /**
- * The verification of a request inside the edge, after {@link stage}: the
+ * The verification of a request inside the edge, after {@link memoizeVerification}: the
  * memo, or `None` when the request carries no credentials.
  */
 export const edgeVerification: Effect.Effect<Verification> = Effect.flatMap(CurrentVerification, (memo) => memo ?? noneNow)
@@ -119,19 +118,24 @@ export const edgeVerification: Effect.Effect<Verification> = Effect.flatMap(Curr
 const reads: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"])
 
 /**
- * The edge stage: for a request that carries credentials, a memo of their
- * verification in its context (verified at most once, and only if asked).
- * A request without any pays one header check; so does a read when
+ * The edge middleware: for a request that carries credentials, a memo of
+ * their verification in its context (verified at most once, and only if
+ * asked). A request without any pays one header check; so does a read when
  * `forReads` is off (no rate limit: only writes are asked about).
  */
-export const stage = (credentials: Credentials["Service"], options: { readonly forReads: boolean }): Stage => (request, _route, next) => {
-  if ((!options.forReads && reads.has(request.method)) || !carriesCredentials(request.headers)) return next
-  let verified: Verification | undefined
-  const memo = Effect.suspend(() =>
-    verified !== undefined ? Effect.succeed(verified) : Effect.map(credentials.verify(request.headers), (verification) => {
-      verified = verification
-      return verification
-    })
-  )
-  return Effect.provideService(next, CurrentVerification, memo)
-}
+export const memoizeVerification = (credentials: Credentials["Service"], options: { readonly forReads: boolean }) =>
+<E, R>(
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+  Effect.withFiber((fiber) => {
+    const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
+    if ((!options.forReads && reads.has(request.method)) || !carriesCredentials(request.headers)) return app
+    let verified: Verification | undefined
+    const memo = Effect.suspend(() =>
+      verified !== undefined ? Effect.succeed(verified) : Effect.map(credentials.verify(request.headers), (verification) => {
+        verified = verification
+        return verification
+      })
+    )
+    return Effect.provideService(app, CurrentVerification, memo)
+  })

@@ -1,5 +1,5 @@
 /**
- * Who may write: the contract side of access control (SPEC §6). Reads are
+ * Who may write: the contract side of access control. Reads are
  * public; every write endpoint carries the {@link WriteAccess} middleware,
  * which accepts an `X-API-Key` or an `Authorization: Bearer <JWT>` and answers
  * 401 or 403 problems otherwise. Declared here, with the schemes and the

@@ -4,32 +4,39 @@
  * standards only (no `node:*`), so `HttpRouter.toWebHandler` runs it on Node,
  * Deno and Bun alike.
  */
-import { ByteSize, Effect, Layer, Option, Predicate, type Redacted } from "effect"
-import type { HttpServerRequest } from "effect/http"
+import { ByteSize, Effect, identity, Layer, Option, type Redacted } from "effect"
+import { HttpRouter, type HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { AnimalsHttp } from "../Animals/AnimalsHttp.ts"
 import { AnimalsRepository } from "../Animals/AnimalsRepository.ts"
 import { Api } from "../Api.ts"
-import { Credentials, stage as CredentialsStage } from "../Auth/Credentials.ts"
+import { Credentials, memoizeVerification } from "../Auth/Credentials.ts"
 import { HabitatsHttp } from "../Habitats/HabitatsHttp.ts"
 import { HabitatsRepository } from "../Habitats/HabitatsRepository.ts"
 import { Readiness } from "../Repo/Database.ts"
 import { IdempotencyStore } from "../Repo/IdempotencyStore.ts"
 import { ZookeepersHttp } from "../Zookeepers/ZookeepersHttp.ts"
 import { AnimalCare, ZookeepersRepository } from "../Zookeepers/ZookeepersRepository.ts"
-import { SystemHttp } from "./SystemHttp.ts"
+import { accessLog } from "./AccessLog.ts"
+import * as BodyLimit from "./BodyLimit.ts"
+import { requireAcceptableJson } from "./ContentNegotiation.ts"
+import { cors } from "./Cors.ts"
 import { v1RetirementHeaders } from "./Deprecation.ts"
 import { docsPaths, DocsRoutes } from "./Docs.ts"
-import { metricsRoute } from "./Metrics.ts"
-import * as BodyLimit from "./BodyLimit.ts"
-import * as Cors from "./Cors.ts"
 import * as Idempotency from "./Idempotency.ts"
-import { edgeMiddleware, makeRouteIndex } from "./Problems.ts"
-
-export { routerConfig } from "./Problems.ts"
+import { HttpDates } from "./HttpDates.ts"
+import { HttpMetrics, metricsRoute } from "./Metrics.ts"
+import { answerDefects, problemResponses } from "./Problems.ts"
 import * as RateLimit from "./RateLimit.ts"
-import * as Utf8Body from "./Utf8Body.ts"
+import { requestId } from "./RequestId.ts"
+import { answerRouteMisses } from "./RouteMisses.ts"
+import { makeRouteIndex, matchRoute } from "./Routes.ts"
+import { securityHeaders } from "./SecurityHeaders.ts"
+import { SystemHttp } from "./SystemHttp.ts"
+import { requireUtf8Json } from "./Utf8Body.ts"
 import * as ValidationProblems from "./ValidationProblems.ts"
+
+export { routerConfig } from "./Routes.ts"
 
 export const openApiPath = "/openapi.json"
 
@@ -90,27 +97,74 @@ export interface EdgeOptions<E = never, R = never> {
 }
 
 /**
- * The edge middleware with its stages, outermost first: CORS (so a 429 or a
- * 413 still reaches a browser script), the memo of the request's verified
- * credentials (which the next stages and `WriteAccess` share), the rate
- * limit (per verified credential, else address), the body limit, the UTF-8
- * check of JSON bodies (after the limit and the credentials: it reads the
- * body); and the `/v1` retirement headers on every `/v1` response, the
- * edge's own 404/405/406 included. `Credentials` come with `WriteAccessLive`;
- * without them, every request counts against its address.
+ * The edge: one middleware per concern, around every request, outermost
+ * first. Each is a plain `(app) => app` function, read bottom-up as the
+ * request goes in and top-down as the response comes out:
+ *
+ * 1. the request id (echoed, in every log line, in problem bodies);
+ * 2. the request's route, looked up once for everything below;
+ * 3. metrics and 4. the access line, of the response as it leaves;
+ * 5. the security headers and 6. the `/v1` retirement headers, on every
+ *    response, the edge's own refusals included;
+ * 7. every error response a problem naming its request;
+ * 8. CORS (so a 429 or a 413 still reaches a browser script);
+ * 9. the memo of the request's verified credentials, which the rate limit,
+ *    the UTF-8 check and `WriteAccess` share (absent without `Credentials`:
+ *    then every request counts against its address);
+ * 10. the rate limit (per verified credential, else address);
+ * 11. the body limit, then 12. the UTF-8 check of JSON bodies (it reads the
+ *     body: after the limit, and only once the credentials hold);
+ * 13. 406 for a request that does not accept JSON;
+ * 14. a 500 for a defect, and 15. 404/405 for what the router does not
+ *     serve (a failure of the router, closest to it).
+ *
+ * A concern that is off (no CORS origins, no rate limit) is absent, not
+ * skipped per request.
  */
 const makeEdge = <E, R>(options: EdgeOptions<E, R>, bodyLimit: ByteSize.ByteSize) =>
   Layer.unwrap(Effect.gen(function*() {
-    const rateLimit = yield* Effect.serviceOption(RateLimit.RateLimit)
+    const rateLimiter = yield* Effect.serviceOption(RateLimit.RateLimit)
     const credentials = yield* Effect.serviceOption(Credentials)
-    const stages = [
-      Cors.stage(options.corsOrigins ?? []),
-      Option.isSome(credentials) ? CredentialsStage(credentials.value, { forReads: Option.isSome(rateLimit) }) : undefined,
-      Option.isSome(rateLimit) ? RateLimit.stage(rateLimit.value) : undefined,
-      yield* BodyLimit.stage(bodyLimit),
-      yield* Utf8Body.stage(bodyLimit, { afterCredentials: Option.isSome(credentials) })
-    ].filter(Predicate.isNotUndefined)
-    return edgeMiddleware(routeOf, stages, yield* v1RetirementHeaders)
+    const metrics = yield* HttpMetrics
+    const withV1RetirementHeaders = yield* v1RetirementHeaders
+    const withCors = cors(options.corsOrigins ?? []) ?? identity
+    const withCredentials = Option.isSome(credentials)
+      ? memoizeVerification(credentials.value, { forReads: Option.isSome(rateLimiter) })
+      : identity
+    const withRateLimit = Option.isSome(rateLimiter) ? RateLimit.rateLimit(rateLimiter.value) : identity
+    const withBodyLimit = yield* BodyLimit.limitBody(bodyLimit)
+    const withUtf8Json = yield* requireUtf8Json(bodyLimit, { afterCredentials: Option.isSome(credentials) })
+    const withRoute = matchRoute(routeOf)
+    return HttpRouter.middleware((app) =>
+      requestId(
+        withRoute(
+          metrics.recordRequests(
+            accessLog(
+              securityHeaders(
+                withV1RetirementHeaders(
+                  problemResponses(
+                    withCors(
+                      withCredentials(
+                        withRateLimit(
+                          withBodyLimit(
+                            withUtf8Json(
+                              requireAcceptableJson(
+                                answerDefects(
+                                  answerRouteMisses(app)
+                                )
+                              )
+                            )
+                          )
+                        )
+                      )
+                    )
+                  )
+                )
+              )
+            )
+          )
+        )
+      ), { global: true })
   })).pipe(Layer.provide(options.rateLimit ?? Layer.empty))
 
 /**
@@ -132,6 +186,8 @@ export const makeAppRoutes = <E, R, EE = never, ER = never>(
     metricsRoute(options.metricsToken),
     makeEdge(options, bodyLimit)
   ).pipe(
+    // Per-process state of the edge and the handlers, one of each for the whole app.
+    Layer.provide([HttpMetrics.layer, HttpDates.layer]),
     Layer.provide(ValidationProblems.layer),
     // Every handler reads bodies under the limit: a chunked body stops there.
     Layer.provide(BodyLimit.layer(bodyLimit))

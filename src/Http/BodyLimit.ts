@@ -1,5 +1,5 @@
 /**
- * The request body limit, `BODY_LIMIT` (SPEC §6): a larger body is a 413
+ * The request body limit, `BODY_LIMIT`: a larger body is a 413
  * problem, and the connection is closed rather than read to its end.
  *
  * - A `Content-Length` over the limit is refused before any handler runs,
@@ -11,27 +11,30 @@
 import { type ByteSize, Effect, Layer } from "effect"
 import { HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
 import { ContentTooLarge } from "../Errors.ts"
-import type { Stage } from "./Problems.ts"
+import { withRequest } from "./Routes.ts"
 
 /**
- * The edge stage: refuses a declared length over the limit before the body is
- * touched, and gives the platform's bare 413 (a chunked body that ran over)
- * the same problem body. Made once, with its 413 response.
+ * The middleware: refuses a declared length over the limit before the body
+ * is touched, and gives the platform's bare 413 (a chunked body that ran
+ * over) the same problem body. Made once, with its 413 response.
  */
-export const stage = (limit: ByteSize.ByteSize): Effect.Effect<Stage> => {
+export const limitBody = (limit: ByteSize.ByteSize) => {
   const bytes = Number(limit)
   return Effect.map(
     HttpServerRespondable.toResponse(new ContentTooLarge({ detail: `The request body is larger than ${bytes} bytes`, limit: bytes })),
-    (response): Stage => {
+    (response) => {
       // RFC 9110 §15.5.14: the server may close the connection, so the client stops sending the rest.
       const refused = HttpServerResponse.setHeader(response, "connection", "close")
-      return (request, _route, next) => {
-        const length = request.headers["content-length"]
-        if (length !== undefined) return Number(length) > bytes ? Effect.succeed(refused) : next
-        // Without a length, only a chunked body can run over (and only then does the platform answer 413).
-        if (request.headers["transfer-encoding"] === undefined) return next
-        return Effect.map(next, (response) => (response.status === 413 && response.body._tag === "Empty" ? refused : response))
-      }
+      return <E, R>(
+        app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+      ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+        withRequest((request) => {
+          const length = request.headers["content-length"]
+          if (length !== undefined) return Number(length) > bytes ? Effect.succeed(refused) : app
+          // Without a length, only a chunked body can run over (and only then does the platform answer 413).
+          if (request.headers["transfer-encoding"] === undefined) return app
+          return Effect.map(app, (response) => (response.status === 413 && response.body._tag === "Empty" ? refused : response))
+        })
     }
   )
 }

@@ -1,5 +1,5 @@
 /**
- * CORS for the origins in `CORS_ORIGINS` (SPEC §6), and for no one else:
+ * CORS for the origins in `CORS_ORIGINS`, and for no one else:
  *
  * - A preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`)
  *   from an allowed origin to a known path is answered here: 204, the methods
@@ -13,8 +13,8 @@
  * from cookies. `HttpRouter.cors` is not used: it answers every `OPTIONS`.
  */
 import { Effect } from "effect"
-import { HttpServerResponse } from "effect/http"
-import type { Stage } from "./Problems.ts"
+import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { withRequest } from "./Routes.ts"
 
 /** Request headers a browser may send cross-origin: the ones the API reads. */
 const allowedHeaders = ["content-type", "x-api-key", "authorization", "if-match", "if-none-match", "x-request-id"].join(", ")
@@ -46,29 +46,36 @@ const varyOrigin = (response: HttpServerResponse.HttpServerResponse) => {
   return HttpServerResponse.setHeader(response, "vary", vary === undefined || vary === "" ? "Origin" : `${vary}, Origin`)
 }
 
-/** The CORS stage of the edge; `undefined` (no stage, no cost) when no origin is allowed. */
-export const stage = (origins: ReadonlyArray<string>): Stage | undefined => {
+/** The CORS middleware; `undefined` (no middleware, no cost) when no origin is allowed. */
+export const cors = (origins: ReadonlyArray<string>) => {
   if (origins.length === 0) return undefined
   const allowed: ReadonlySet<string> = new Set(origins)
-  return (request, route, next) => {
-    const origin = request.headers.origin
-    if (origin === undefined || !allowed.has(origin)) return Effect.map(next, varyOrigin)
-    if (request.method === "OPTIONS" && route !== undefined && request.headers["access-control-request-method"] !== undefined) {
-      return Effect.succeed(HttpServerResponse.empty({
-        status: 204,
-        headers: {
-          "access-control-allow-origin": origin,
-          "access-control-allow-methods": route.allow,
-          "access-control-allow-headers": allowedHeaders,
-          "access-control-max-age": maxAge,
-          vary: "Origin"
-        }
-      }))
-    }
-    return Effect.map(next, (response) =>
-      varyOrigin(HttpServerResponse.setHeaders(response, {
-        "access-control-allow-origin": origin,
-        "access-control-expose-headers": exposedHeaders
-      })))
-  }
+  return <E, R>(
+    app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+    withRequest((request, { known }) => {
+      const origin = request.headers.origin
+      if (origin === undefined || !allowed.has(origin)) return Effect.map(app, varyOrigin)
+      if (request.method === "OPTIONS" && known !== undefined && request.headers["access-control-request-method"] !== undefined) {
+        return Effect.succeed(HttpServerResponse.empty({
+          status: 204,
+          headers: {
+            "access-control-allow-origin": origin,
+            "access-control-allow-methods": known.allow,
+            "access-control-allow-headers": allowedHeaders,
+            "access-control-max-age": maxAge,
+            vary: "Origin"
+          }
+        }))
+      }
+      return withOrigin(app, origin)
+    })
 }
+
+/** A response to an allowed origin: named, with the headers a script may read. */
+const withOrigin = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>, origin: string) =>
+  Effect.map(app, (response) =>
+    varyOrigin(HttpServerResponse.setHeaders(response, {
+      "access-control-allow-origin": origin,
+      "access-control-expose-headers": exposedHeaders
+    })))

@@ -1,5 +1,5 @@
 /**
- * Rate limiting per client (SPEC §6): at most `RATE_LIMIT` requests per window
+ * Rate limiting per client: at most `RATE_LIMIT` requests per window
  * for each client, counted by effect's `RateLimiter` (fixed windows) in this
  * process's memory or, with `REDIS_URL`, in Redis, where every replica shares
  * the counts.
@@ -19,12 +19,12 @@
  *   outage, and the store is asked again a second later.
  */
 import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
-import type { HttpServerRequest } from "effect/http"
+import type { HttpServerRequest} from "effect/http";
 import { HttpServerRespondable, HttpServerResponse } from "effect/http"
 import { RateLimiter, type Redis } from "effect/persistence"
 import { edgeVerification } from "../Auth/Credentials.ts"
 import { TooManyRequests } from "../Errors.ts"
-import type { Stage } from "./Problems.ts"
+import { withRequest } from "./Routes.ts"
 
 /** `RATE_LIMIT=100/1s`: `limit` requests per `window` for each client. */
 export interface RateLimitPolicy {
@@ -212,14 +212,18 @@ export const clientOf = (request: HttpServerRequest.HttpServerRequest): Effect.E
   Effect.map(edgeVerification, (verification) => (verification._tag === "Verified" ? verification.client : addressOf(request)))
 
 /**
- * The edge stage: counts every request but the unlimited routes against its
- * client; refuses with 429 beyond the budget. Runs inside the credentials
- * stage, whose verification it reads.
+ * The middleware: counts every request but the unlimited routes against its
+ * client; refuses with 429 beyond the budget. Runs inside the credentials'
+ * memo (`memoizeVerification`), whose verification it reads.
  */
-export const stage = (rateLimit: RateLimit["Service"]): Stage => (request, route, next) => {
-  if (route !== undefined && unlimitedRoutes.has(route.route)) return next
-  return Effect.flatMap(Effect.flatMap(clientOf(request), rateLimit.consume), (verdict) => {
-    if (verdict._tag === "Exceeded") return exceeded(rateLimit.policy, verdict)
-    return verdict.headers === undefined ? next : Effect.map(next, HttpServerResponse.setHeaders(verdict.headers))
+export const rateLimit = (limiter: RateLimit["Service"]) =>
+<E, R>(
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+  withRequest((request, { known }) => {
+    if (known !== undefined && unlimitedRoutes.has(known.route)) return app
+    return Effect.flatMap(Effect.flatMap(clientOf(request), limiter.consume), (verdict) => {
+      if (verdict._tag === "Exceeded") return exceeded(limiter.policy, verdict)
+      return verdict.headers === undefined ? app : Effect.map(app, HttpServerResponse.setHeaders(verdict.headers))
+    })
   })
-}

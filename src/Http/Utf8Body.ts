@@ -5,15 +5,15 @@
  * stage refuses such a body with a 400 before any handler reads it; the body
  * is read once (the platform caches it for the handler).
  *
- * Only once the credentials passed (SPEC §6): every JSON body belongs to a
- * write, and a write without credentials that hold is the `WriteAccess`
- * middleware's 401, which reads no body.
+ * Only once the credentials passed: every JSON body belongs to a write, and
+ * a write without credentials that hold is the `WriteAccess` middleware's
+ * 401, which reads no body (a bad key with a non-UTF-8 body is a 401).
  */
 import { type ByteSize, Effect } from "effect"
-import { HttpServerRequest, HttpServerRespondable } from "effect/http"
+import { HttpServerRequest, HttpServerRespondable, type HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
 import { edgeVerification } from "../Auth/Credentials.ts"
-import { mediaTypeOf, type Stage } from "./Problems.ts"
+import { mediaTypeOf, withRequest } from "./Routes.ts"
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
 
@@ -28,34 +28,41 @@ const isUtf8 = (bytes: ArrayBuffer) => {
 }
 
 /**
- * The stage, with its 400 made once. It reads under the body limit, as the
- * handler would: the read is cached, so whatever it ends in (a body, or the
- * limit's 413) is what the handler gets.
+ * The middleware, with its 400 made once. It reads under the body limit, as
+ * the handler would: the read is cached, so whatever it ends in (a body, or
+ * the limit's 413) is what the handler gets.
  */
-export const stage = (
+export const requireUtf8Json = (
   limit: ByteSize.ByteSize,
   options: {
-    /** Whether the credentials stage runs (it does wherever `WriteAccessLive` serves): then only verified writes are read. */
+    /** Whether the credentials' memo runs (it does wherever `WriteAccessLive` serves): then only verified writes are read. */
     readonly afterCredentials: boolean
   }
-): Effect.Effect<Stage> => Effect.map(
-  HttpServerRespondable.toResponse(
-    new HttpApiError.BadRequestProblem({
-      detail: "Request validation failed",
-      errors: [{ path: ["payload"], message: "the request body: must be JSON encoded as UTF-8" }]
-    })
-  ),
-  (refused): Stage => (request, route, next) => {
-    // Only a body the endpoint would decode as JSON (no type at all is read as JSON); any other is its 415.
-    const jsonTypes = route?.jsonBodies.get(request.method)
-    if (jsonTypes === undefined || !jsonTypes.has(mediaTypeOf(request.headers["content-type"] ?? "application/json"))) return next
-    const checked = Effect.matchEffect(Effect.provideService(request.arrayBuffer, HttpServerRequest.MaxBodySize, limit), {
-      // A body that cannot be read (over the limit, cut off) is the platform's to answer, as before.
-      onFailure: () => next,
-      onSuccess: (bytes) => (isUtf8(bytes) ? next : Effect.succeed(refused))
-    })
-    return options.afterCredentials
-      ? Effect.flatMap(edgeVerification, (verification) => (verification._tag === "Verified" ? checked : next))
-      : checked
-  }
-)
+) =>
+  Effect.map(
+    HttpServerRespondable.toResponse(
+      new HttpApiError.BadRequestProblem({
+        detail: "Request validation failed",
+        errors: [{ path: ["payload"], message: "the request body: must be JSON encoded as UTF-8" }]
+      })
+    ),
+    (refused) =>
+    <E, R>(
+      app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+    ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+      withRequest((request, { known }) => {
+          // Only a body the endpoint would decode as JSON (no type at all is read as JSON); any other is its 415.
+          const jsonTypes = known?.jsonBodies.get(request.method)
+          if (jsonTypes === undefined || !jsonTypes.has(mediaTypeOf(request.headers["content-type"] ?? "application/json"))) {
+            return app
+          }
+          const checked = Effect.matchEffect(Effect.provideService(request.arrayBuffer, HttpServerRequest.MaxBodySize, limit), {
+            // A body that cannot be read (over the limit, cut off) is the platform's to answer, as before.
+            onFailure: () => app,
+            onSuccess: (bytes) => (isUtf8(bytes) ? app : Effect.succeed(refused))
+          })
+          return options.afterCredentials
+            ? Effect.flatMap(edgeVerification, (verification) => (verification._tag === "Verified" ? checked : app))
+            : checked
+      })
+  )
