@@ -55,8 +55,8 @@ export type AnimalPatch = typeof AnimalPatch.Type
 export const AnimalPage = ListEnvelope(Animal, "AnimalPage")
 
 /**
- * Who cares for which animal: a zookeeper has any number of animals in their
- * care, and an animal any number of zookeepers.
+ * Who cares for which animal: a zookeeper may care for many animals, and an
+ * animal be in the care of many zookeepers.
  */
 export const careLink = { table: "zookeeper_animals", owner: "zookeeper_id", member: "animal_id" } as const satisfies LinkTable
 
