@@ -3,7 +3,7 @@
  */
 import { Effect } from "effect"
 import type { HttpServerRequest } from "effect/http"
-import type { ListRequest, Page, Stored } from "../Shared/Repository.ts"
+import type { ListRequest, Page, Stored } from "../Repo/Repository.ts"
 import type { ApiVersion } from "../Shared/Versions.ts"
 import { makeListHandler, type ResourceDescription } from "./ResourceHttp.ts"
 

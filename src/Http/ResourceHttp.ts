@@ -9,7 +9,7 @@ import { HttpApiError, HttpApiSchema } from "effect/http-api"
 import { type Capabilities, defaultPageSize } from "../Shared/ResourceApi.ts"
 import { etagOf, httpDate, ifMatchVersions, noneMatchHit } from "../Shared/Http.ts"
 import { type CursorPayload, decodeCursor, encodeCursor, type Filters, parseSort, sortValueCheck } from "../Shared/Listing.ts"
-import type { ListRequest, Page, ResourceRepository, Stored } from "../Shared/Repository.ts"
+import type { ListRequest, Page, ResourceRepository, Stored } from "../Repo/Repository.ts"
 import { type ApiVersion, type Listable, listBody, listBodySchema, maxPageSize, versionPath } from "../Shared/Versions.ts"
 import { jsonResponse, makeJsonEncoder } from "./JsonBody.ts"
 

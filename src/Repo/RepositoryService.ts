@@ -5,7 +5,7 @@
  */
 import { Context, Layer } from "effect"
 import type { Filters } from "../Shared/Listing.ts"
-import type { LinkRepository, ResourceRepository, Stored } from "../Shared/Repository.ts"
+import type { LinkRepository, ResourceRepository, Stored } from "./Repository.ts"
 import { MemoryDatabase } from "./MemoryDatabase.ts"
 import { makeMemoryLinks, makeMemoryRepository } from "./MemoryRepository.ts"
 import { makeSqlLinks, makeSqlRepository } from "./SqlRepository.ts"

@@ -10,7 +10,7 @@ import type { SqlError } from "effect/sql/SqlError"
 import type { Fragment } from "effect/sql/Statement"
 import { DatabaseUnavailable, PreconditionFailed } from "../Errors.ts"
 import { collectionsRead, type Filters } from "../Shared/Listing.ts"
-import type { ExpectedVersions, LinkRepository, ListRequest, ResourceRepository, Stored } from "../Shared/Repository.ts"
+import type { ExpectedVersions, LinkRepository, ListRequest, ResourceRepository, Stored } from "./Repository.ts"
 import { capitalize } from "../Shared/Text.ts"
 import * as Tracing from "../Tracing.ts"
 import {

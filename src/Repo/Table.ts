@@ -5,7 +5,7 @@
  * references.
  */
 import type { Filters, LinkTable } from "../Shared/Listing.ts"
-import type { Stored } from "../Shared/Repository.ts"
+import type { Stored } from "./Repository.ts"
 import type { MemoryDatabaseShape } from "./MemoryDatabase.ts"
 
 /** A create or replacement body, as the generic layers see it: writable fields by column, and maybe an id. */
