@@ -5,7 +5,7 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { type AnimalId, ZooClient } from "../src/Client.ts"
-import { MemoryRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories } from "../src/Repositories.ts"
 import { baseUrl, TestServer, testApiKey } from "./support/TestServer.ts"
 
 const ClientLayer = Layer.unwrap(Effect.map(baseUrl, (url) => ZooClient.layer({ baseUrl: url, apiKey: Redacted.make(testApiKey) })))
