@@ -11,13 +11,13 @@ import { Animal, animalFilters, AnimalPage, animalSortFields } from "./Animal.ts
 import { AnimalsRepository } from "./AnimalsRepository.ts"
 
 /** What the shared handlers read of the collection: its path segment, how it lists, how it encodes. */
-export const animalsDescription: ResourceDescription = {
+export const animalsDescription = {
   name: "animals",
   Resource: Animal,
   Page: AnimalPage,
   filters: animalFilters,
   sortFields: animalSortFields
-}
+} satisfies ResourceDescription
 
 const handlers = <V extends ApiVersion>(version: V) =>
   Effect.gen(function*() {

@@ -13,13 +13,13 @@ import type { ApiVersion } from "../Shared/Versions.ts"
 import { Habitat, habitatFilters, HabitatPage, habitatSortFields } from "./Habitat.ts"
 import { HabitatsRepository } from "./HabitatsRepository.ts"
 
-const habitatsDescription: ResourceDescription = {
+const habitatsDescription = {
   name: "habitats",
   Resource: Habitat,
   Page: HabitatPage,
   filters: habitatFilters,
   sortFields: habitatSortFields
-}
+} satisfies ResourceDescription
 
 const handlers = <V extends ApiVersion>(version: V) =>
   Effect.gen(function*() {

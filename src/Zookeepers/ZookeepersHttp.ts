@@ -14,13 +14,13 @@ import type { ApiVersion } from "../Shared/Versions.ts"
 import { Zookeeper, zookeeperFilters, ZookeeperPage, zookeeperSortFields } from "./Zookeeper.ts"
 import { AnimalCare, ZookeepersRepository } from "./ZookeepersRepository.ts"
 
-const zookeepersDescription: ResourceDescription = {
+const zookeepersDescription = {
   name: "zookeepers",
   Resource: Zookeeper,
   Page: ZookeeperPage,
   filters: zookeeperFilters,
   sortFields: zookeeperSortFields
-}
+} satisfies ResourceDescription
 
 const handlers = <V extends ApiVersion>(version: V) =>
   Effect.gen(function*() {
