@@ -1,5 +1,6 @@
 /**
- * The handlers of relations between collections (see `Shared/RelationApi.ts`).
+ * The handlers of relations between collections: the members of one owner
+ * (`/v2/habitats/{id}/animals`), declared in the owner's `*Api.ts`.
  */
 import { Effect } from "effect"
 import type { HttpServerRequest } from "effect/http"
