@@ -16,12 +16,12 @@ import * as Tracing from "../Tracing.ts"
 import {
   type Body,
   type Fields,
-  storedAs,
   foreignKeyName,
   type LinkDefinition,
   type MergePatchBody,
   primaryKeyName,
   type ResourceTable,
+  storedAs,
   writableColumns
 } from "./Table.ts"
 
