@@ -21,7 +21,7 @@ import type { SqlClient } from "effect/sql"
 import * as WriteAccessLive from "../src/Auth/WriteAccessLive.ts"
 import * as Config from "../src/Config.ts"
 import * as EnvFile from "../src/EnvFile.ts"
-import { SqlRepositories } from "../src/Http/App.ts"
+import { SqlRepositories } from "../src/Repositories.ts"
 import * as Database from "../src/Repo/Database.ts"
 import { makeWebHandler } from "../src/web.ts"
 

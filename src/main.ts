@@ -10,15 +10,8 @@ import * as Config from "./Config.ts"
 import * as EnvFile from "./EnvFile.ts"
 import * as Logging from "./Logging.ts"
 import * as NodeServer from "./NodeServer.ts"
-import {
-  type EdgeOptions,
-  makeAppRoutes,
-  MemoryRepositories,
-  type Repositories,
-  requestSpanName,
-  routerConfig,
-  SqlRepositories
-} from "./Http/App.ts"
+import { type EdgeOptions, makeAppRoutes, requestSpanName, routerConfig } from "./Http/App.ts"
+import { MemoryRepositories, type Repositories, SqlRepositories } from "./Repositories.ts"
 import { V1Retirement } from "./Http/Deprecation.ts"
 import { DevelopmentKeyNotice } from "./Http/Docs.ts"
 import * as RateLimit from "./Http/RateLimit.ts"

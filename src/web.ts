@@ -11,7 +11,8 @@ import { HttpRouter, HttpServer } from "effect/http"
 import type { WriteAccess } from "./Auth/WriteAccess.ts"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
 import type { InvalidConfiguration } from "./Config.ts"
-import { makeAppRoutes, MemoryRepositories, type Repositories, routerConfig } from "./Http/App.ts"
+import { makeAppRoutes, routerConfig } from "./Http/App.ts"
+import { MemoryRepositories, type Repositories } from "./Repositories.ts"
 
 /** Writes are checked as the environment says (`API_KEYS`, `AUTH_JWKS_URL`, ...), unless `writeAccess` says otherwise. */
 export const makeWebHandler = <E>(

@@ -35,7 +35,7 @@ layer(TestLayer)("Animals handlers (typed client, in memory)", (it) => {
         headers: {},
         payload: { name: "Zara Zebra", date_of_birth: "2017-03-03", species: "zebra" }
       })
-      assert.strictEqual(created.headers.location, `/v1/animals/${created.body.id}`)
+      assert.strictEqual(created.headers.location, `/v2/animals/${created.body.id}`)
       assert.strictEqual(created.body.version, 1)
       const id = created.body.id
 
@@ -43,7 +43,7 @@ layer(TestLayer)("Animals handlers (typed client, in memory)", (it) => {
       assert.deepStrictEqual(fetched.body, created.body)
 
       const list = yield* client.animals.list({ query: {} })
-      assert.isTrue(list.body.some((animal) => animal.id === id))
+      assert.isTrue(list.body.items.some((animal) => animal.id === id))
 
       const replaced = yield* client.animals.replace({
         params: { id },

@@ -21,7 +21,7 @@ import { fromConfig } from "../src/Auth/AuthSettings.ts"
 import { RequiredScope, WriteAccess } from "../src/Auth/WriteAccess.ts"
 import * as WriteAccessLive from "../src/Auth/WriteAccessLive.ts"
 import type { AppConfig } from "../src/Config.ts"
-import { MemoryRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories } from "../src/Repositories.ts"
 import { exitWithin, freePort, spawnServer, startServer } from "./support/ServerProcess.ts"
 import { rawRequest, TestServer } from "./support/TestServer.ts"
 

@@ -4,7 +4,7 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { MemoryRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories } from "../src/Repositories.ts"
 import { rawRequest, request, TestServer, testApiKey } from "./support/TestServer.ts"
 
 const allowed = "https://zoo.example"

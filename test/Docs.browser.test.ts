@@ -9,7 +9,7 @@ import { Effect } from "effect"
 import { existsSync } from "node:fs"
 import * as Http from "node:http"
 import { chromium } from "playwright-core"
-import { MemoryRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories } from "../src/Repositories.ts"
 import { startServer } from "./support/ServerProcess.ts"
 import { baseUrl, request, TestServer } from "./support/TestServer.ts"
 

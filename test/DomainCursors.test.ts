@@ -10,7 +10,7 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { createHmac } from "node:crypto"
-import { MemoryRepositories, type Repositories, SqlRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories, type Repositories, SqlRepositories } from "../src/Repositories.ts"
 import { CursorSecret } from "../src/Shared/Listing.ts"
 import { pgliteLayer, postgresLayer, skipPostgres } from "./support/Databases.ts"
 import { jsonBody, request, TestServer } from "./support/TestServer.ts"

@@ -7,7 +7,7 @@
  */
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { MemoryRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories } from "../src/Repositories.ts"
 import { jsonBody, request, TestServer } from "./support/TestServer.ts"
 
 const habitat = { name: "Errors Pond", climate: "aquatic", capacity: 4 }

@@ -20,7 +20,7 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import fc from "fast-check"
-import { MemoryRepositories, SqlRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories, SqlRepositories } from "../src/Repositories.ts"
 import { isUtf8 } from "node:buffer"
 import { apiVersions } from "../src/Shared/Versions.ts"
 import {

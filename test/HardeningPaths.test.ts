@@ -11,7 +11,7 @@ import { Effect } from "effect"
 import { OpenApi } from "effect/http-api"
 import * as Http from "node:http"
 import { Api } from "../src/Api.ts"
-import { MemoryRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories } from "../src/Repositories.ts"
 import { baseUrl, rawRequest, request, TestServer, testApiKey } from "./support/TestServer.ts"
 
 /** `Link` as rel → target. */

@@ -9,7 +9,7 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Duration, Effect } from "effect"
-import { MemoryRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories } from "../src/Repositories.ts"
 import * as RateLimit from "../src/Http/RateLimit.ts"
 import { rawRequest, TestServer, testApiKey } from "./support/TestServer.ts"
 

@@ -5,7 +5,7 @@
  */
 import { assert, describe, expect, layer } from "@effect/vitest"
 import { Cause, Effect, Layer, Logger, References } from "effect"
-import { MemoryRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories } from "../src/Repositories.ts"
 import { AnimalsRepository } from "../src/Animals/AnimalsRepository.ts"
 import { jsonBody, request, TestServer } from "./support/TestServer.ts"
 

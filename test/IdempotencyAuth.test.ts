@@ -9,7 +9,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose"
 import * as Http from "node:http"
 import { afterAll } from "vitest"
 import * as WriteAccessLive from "../src/Auth/WriteAccessLive.ts"
-import { MemoryRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories } from "../src/Repositories.ts"
 import { rawRequest, TestServer } from "./support/TestServer.ts"
 
 const issuer = "https://idem-auth.example/"

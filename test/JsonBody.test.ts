@@ -7,11 +7,11 @@
 import { Schema } from "effect"
 import fc from "fast-check"
 import { assert, describe, it } from "vitest"
-import { animalsContract } from "../src/Animals/Animal.ts"
-import { habitatsContract } from "../src/Habitats/Habitat.ts"
+import { Animal, AnimalPage } from "../src/Animals/Animal.ts"
+import { Habitat, HabitatPage } from "../src/Habitats/Habitat.ts"
 import { makeJsonEncoder } from "../src/Http/JsonBody.ts"
 import { type Listable, listBody, listBodySchema } from "../src/Shared/Versions.ts"
-import { zookeepersContract } from "../src/Zookeepers/Zookeeper.ts"
+import { Zookeeper, ZookeeperPage } from "../src/Zookeepers/Zookeeper.ts"
 import { collectionNamed, type Refs, uuid, validBody } from "./support/Arbitraries.ts"
 
 const seed = 20261126
@@ -26,7 +26,11 @@ interface Contract extends Listable<Schema.Codec<unknown, unknown>> {
   readonly Resource: Schema.Codec<unknown, unknown> & { readonly fields: Schema.Struct.Fields }
 }
 
-const contracts: ReadonlyArray<Contract> = [animalsContract, habitatsContract, zookeepersContract]
+const contracts: ReadonlyArray<Contract> = [
+  { name: "animals", Resource: Animal, Page: AnimalPage },
+  { name: "habitats", Resource: Habitat, Page: HabitatPage },
+  { name: "zookeepers", Resource: Zookeeper, Page: ZookeeperPage }
+]
 
 for (const contract of contracts) {
   /** A stored resource: a valid body and what the server adds. */

@@ -16,7 +16,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe, it } from "vitest"
 import { Api } from "../src/Api.ts"
-import { MemoryRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories } from "../src/Repositories.ts"
 import { request as processRequest, type ServerProcess, startServer } from "./support/ServerProcess.ts"
 import { baseUrl, request, TestServer, testApiKey } from "./support/TestServer.ts"
 

@@ -4,7 +4,7 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { MemoryRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories } from "../src/Repositories.ts"
 import { rawRequest, request, TestServer } from "./support/TestServer.ts"
 
 /** The value of one sample line, or 0 when the series does not exist yet. */

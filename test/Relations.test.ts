@@ -7,7 +7,7 @@
  */
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { MemoryRepositories, type Repositories, SqlRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories, type Repositories, SqlRepositories } from "../src/Repositories.ts"
 import { pgliteLayer, postgresLayer, skipPostgres } from "./support/Databases.ts"
 import { jsonBody, request, TestServer } from "./support/TestServer.ts"
 

@@ -11,7 +11,7 @@
  */
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { MemoryRepositories, SqlRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories, SqlRepositories } from "../src/Repositories.ts"
 import { type ApiVersion, apiVersions } from "../src/Shared/Versions.ts"
 import {
   type Collection,

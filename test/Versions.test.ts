@@ -13,7 +13,7 @@ import { Api } from "../src/Api.ts"
 import { ZooClient } from "../src/Client.ts"
 import * as Config from "../src/Config.ts"
 import { V1Retirement } from "../src/Http/Deprecation.ts"
-import { MemoryRepositories, SqlRepositories } from "../src/Http/App.ts"
+import { MemoryRepositories, SqlRepositories } from "../src/Repositories.ts"
 import * as RateLimit from "../src/Http/RateLimit.ts"
 import { pgliteLayer } from "./support/Databases.ts"
 import { follow, linksOf, type Response } from "./support/Pages.ts"
@@ -346,13 +346,13 @@ layer(
       for (const suffix of ["Alpha", "Bravo", "Charlie"]) {
         yield* post("/v2/habitats", { name: `${tag} ${suffix}`, climate: "polar", capacity: 5 })
       }
-      const v1 = yield* zoo.habitats.list({ query: { name: tag, limit: 2 } })
+      const v1 = yield* zoo.habitatsV1.list({ query: { name: tag, limit: 2 } })
       assert.strictEqual(v1.body.length, 2)
-      const first = yield* zoo.habitatsV2.list({ query: { name: tag, limit: 2 } })
+      const first = yield* zoo.habitats.list({ query: { name: tag, limit: 2 } })
       assert.strictEqual(first.body.total, 3)
       assert.deepStrictEqual(first.body.items, v1.body)
       assert.isNotNull(first.body.next_cursor)
-      const second = yield* zoo.habitatsV2.list({ query: { name: tag, limit: 2, cursor: first.body.next_cursor } })
+      const second = yield* zoo.habitats.list({ query: { name: tag, limit: 2, cursor: first.body.next_cursor } })
       assert.strictEqual(second.body.items.length, 1)
       assert.isNull(second.body.next_cursor)
     }))

@@ -2,38 +2,21 @@
  * Where habitats are kept: the shared resource repository, in SQL or in
  * memory, over the habitats table.
  */
+import { housed } from "../Animals/AnimalsRepository.ts"
 import { RepositoryService } from "../Repo/RepositoryService.ts"
-import { HabitatFull, HabitatId, HabitatNameTaken, HabitatOccupied, HabitatOverCapacity, habitatsContract } from "./Habitat.ts"
-import type { MemoryDatabaseShape } from "../Repo/MemoryDatabase.ts"
 import type { Rule } from "../Repo/Table.ts"
-
-/** How many animals live in the habitat `id` (in memory). */
-const housed = (database: MemoryDatabaseShape, id: unknown, except?: string) => {
-  let count = 0
-  for (const animal of database.table("animals").rows.values()) if (animal.habitat_id === id && animal.id !== except) count++
-  return count
-}
-
-/**
- * An animal created in, or moved to, a habitat that houses as many animals
- * as its capacity: refused (migration `0005_habitat_capacity`'s trigger on
- * `animals`). Declared here, beside the habitat it protects; the animals'
- * repository holds it.
- */
-export const habitatHasRoom: Rule<HabitatFull> = {
-  constraint: "animals_habitat_capacity",
-  onViolated: (detail) => HabitatFull.of(HabitatId.make(String(detail.habitat_id)), Number(detail.capacity)),
-  violation: (database, animal, previous) => {
-    const habitatId = animal.habitat_id
-    if (typeof habitatId !== "string" || previous?.habitat_id === habitatId) return undefined
-    const habitat = database.table(habitatsContract.name).rows.get(habitatId)
-    // No such habitat: the reference refuses the write (422).
-    if (habitat === undefined) return undefined
-    return housed(database, habitatId, animal.id) >= Number(habitat.capacity)
-      ? { habitat_id: habitatId, capacity: habitat.capacity }
-      : undefined
-  }
-}
+import {
+  Habitat,
+  HabitatAlreadyExists,
+  HabitatCreate,
+  habitatFilters,
+  HabitatId,
+  HabitatNameTaken,
+  HabitatNotFound,
+  HabitatOccupied,
+  HabitatOverCapacity,
+  HabitatPatch
+} from "./Habitat.ts"
 
 /** A habitat's capacity lowered below the animals living in it: refused (the trigger on `habitats`). */
 const capacityHoldsItsAnimals: Rule<HabitatOverCapacity> = {
@@ -46,12 +29,22 @@ const capacityHoldsItsAnimals: Rule<HabitatOverCapacity> = {
   }
 }
 
-export class HabitatsRepository extends RepositoryService<HabitatsRepository>()("zoo-api/Habitats/HabitatsRepository", habitatsContract, {
+export class HabitatsRepository extends RepositoryService<HabitatsRepository>()("zoo-api/Habitats/HabitatsRepository", {
+  name: "habitats",
+  filters: habitatFilters,
+  Resource: Habitat,
+  Create: HabitatCreate,
+  Patch: HabitatPatch,
+  NotFound: HabitatNotFound,
+  IdTaken: HabitatAlreadyExists,
+  // Every problem a habitat's write can end in, so the repository's error type is their union.
+  writeErrors: [HabitatNameTaken, HabitatOverCapacity],
+  deleteErrors: [HabitatOccupied]
+}, {
   columns: ["name", "climate", "capacity"],
   textSortColumns: ["name"],
   uniqueKeys: [{ constraint: "habitats_name_key", key: (habitat) => habitat.name, onTaken: (habitat) => HabitatNameTaken.of(habitat.name!) }],
-  // Every problem a habitat's write can end in, so the repository's error type is their union.
-  rules: [capacityHoldsItsAnimals as Rule<(typeof habitatsContract.writeErrors)[number]["Type"]>],
+  rules: [capacityHoldsItsAnimals],
   // `animals.habitat_id` restricts deletes: a habitat keeps its animals.
   onDeleteRestricted: HabitatOccupied.of
 }) {}

@@ -8,15 +8,11 @@ import { ByteSize, Effect, identity, Layer, Option, type Redacted } from "effect
 import { HttpRouter, type HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { AnimalsHttp } from "../Animals/AnimalsHttp.ts"
-import { AnimalsRepository } from "../Animals/AnimalsRepository.ts"
 import { Api } from "../Api.ts"
 import { Credentials, memoizeVerification } from "../Auth/Credentials.ts"
 import { HabitatsHttp } from "../Habitats/HabitatsHttp.ts"
-import { HabitatsRepository } from "../Habitats/HabitatsRepository.ts"
-import { Readiness } from "../Repo/Database.ts"
-import { IdempotencyStore } from "../Repo/IdempotencyStore.ts"
+import type { Repositories } from "../Repositories.ts"
 import { ZookeepersHttp } from "../Zookeepers/ZookeepersHttp.ts"
-import { AnimalCare, ZookeepersRepository } from "../Zookeepers/ZookeepersRepository.ts"
 import { accessLog } from "./AccessLog.ts"
 import * as BodyLimit from "./BodyLimit.ts"
 import { requireAcceptableJson } from "./ContentNegotiation.ts"
@@ -56,33 +52,6 @@ export const requestSpanName = (request: HttpServerRequest.HttpServerRequest) =>
 
 /** Every group's handlers; they need the repositories. */
 const ApiHandlers = Layer.mergeAll(AnimalsHttp, HabitatsHttp, ZookeepersHttp, SystemHttp)
-
-/** What the handlers need: every repository, the idempotency keys, and the readiness check. */
-export type Repositories = AnimalsRepository | HabitatsRepository | ZookeepersRepository | AnimalCare | IdempotencyStore | Readiness
-
-/** The SQL repositories (they need a `SqlClient`). */
-export const SqlRepositories = Layer.mergeAll(
-  AnimalsRepository.layer,
-  HabitatsRepository.layer,
-  ZookeepersRepository.layer,
-  AnimalCare.layer,
-  IdempotencyStore.layer,
-  Readiness.layer
-)
-
-/**
- * In-memory repositories, for tests and for trying the API without a
- * database. Built together, they share one in-memory database, so references
- * between collections hold as in SQL.
- */
-export const MemoryRepositories = Layer.mergeAll(
-  AnimalsRepository.layerMemory,
-  HabitatsRepository.layerMemory,
-  ZookeepersRepository.layerMemory,
-  AnimalCare.layerMemory,
-  IdempotencyStore.layerMemory,
-  Readiness.layerMemory
-)
 
 /** What the edge enforces besides problems and request ids; off unless set, but for the 1 MiB body limit. */
 export interface EdgeOptions<E = never, R = never> {
@@ -169,7 +138,7 @@ const makeEdge = <E, R>(options: EdgeOptions<E, R>, bodyLimit: ByteSize.ByteSize
 
 /**
  * The routes, given the repositories: SQL-backed in production
- * ({@link SqlRepositories}), in memory in tests ({@link MemoryRepositories}),
+ * (`SqlRepositories`), in memory in tests (`MemoryRepositories`, both in `src/Repositories.ts`),
  * and the edge's limits and CORS ({@link EdgeOptions}).
  */
 export const makeAppRoutes = <E, R, EE = never, ER = never>(

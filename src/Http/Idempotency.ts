@@ -1,5 +1,5 @@
 /**
- * The server side of `Idempotency-Key` (contract: `src/Shared/Idempotency.ts`):
+ * The server side of `Idempotency-Key` (contract: `src/Idempotency.ts`):
  * a write that carries a key runs through the {@link IdempotencyStore}, which
  * runs it at most once per credential and key and keeps its outcome with its
  * data; a retry gets that outcome again, byte for byte, with
@@ -11,7 +11,7 @@ import { Digest } from "effect/crypto"
 import { HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
 import { Credentials, requestVerification, type Verification } from "../Auth/Credentials.ts"
 import { IdempotencyStore, type Outcome } from "../Repo/IdempotencyStore.ts"
-import { Idempotency, isIdempotencyKey, replayedStatus } from "../Shared/Idempotency.ts"
+import { Idempotency, isIdempotencyKey, replayedStatus } from "../Idempotency.ts"
 
 /** The headers a replay repeats; the rest (request id, rate limits, ...) belong to each response. */
 const keptHeaders = ["location", "etag", "last-modified"] as const

@@ -1,9 +1,10 @@
 /**
- * The handlers of relations between collections (see `Shared/RelationApi.ts`).
+ * The handlers of relations between collections: the members of one owner
+ * (`/v2/habitats/{id}/animals`), declared in the owner's `*Api.ts`.
  */
 import { Effect } from "effect"
 import type { HttpServerRequest } from "effect/http"
-import type { ListRequest, Page, Stored } from "../Shared/Repository.ts"
+import type { ListRequest, Page } from "../Repo/Repository.ts"
 import type { ApiVersion } from "../Shared/Versions.ts"
 import { makeListHandler, type ResourceDescription } from "./ResourceHttp.ts"
 
@@ -13,10 +14,10 @@ import { makeListHandler, type ResourceDescription } from "./ResourceHttp.ts"
  * pages, filters, sort, body and headers are exactly those of the members'
  * collection in that version.
  */
-export const makeMembersHandler = <OwnerError, R extends Stored, ListError, V extends ApiVersion>(
+export const makeMembersHandler = <OwnerError, S extends ResourceDescription["Resource"], ListError, V extends ApiVersion>(
   owners: { readonly findById: (id: string) => Effect.Effect<unknown, OwnerError> },
-  members: ResourceDescription,
-  list: (request: ListRequest) => Effect.Effect<Page<R>, ListError>,
+  members: ResourceDescription<S>,
+  list: (request: ListRequest) => Effect.Effect<Page<S["Type"]>, ListError>,
   fixed: string,
   version: V
 ) => {

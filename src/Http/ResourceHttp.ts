@@ -9,14 +9,22 @@ import { HttpApiError, HttpApiSchema } from "effect/http-api"
 import { type Capabilities, defaultPageSize } from "../Shared/ResourceApi.ts"
 import { etagOf, httpDate, ifMatchVersions, noneMatchHit } from "../Shared/Http.ts"
 import { type CursorPayload, decodeCursor, encodeCursor, type Filters, parseSort, sortValueCheck } from "../Shared/Listing.ts"
-import type { ListRequest, Page, ResourceRepository, Stored } from "../Shared/Repository.ts"
+import type { ListRequest, Page, ResourceRepository, Stored } from "../Repo/Repository.ts"
 import { type ApiVersion, type Listable, listBody, listBodySchema, maxPageSize, versionPath } from "../Shared/Versions.ts"
 import { jsonResponse, makeJsonEncoder } from "./JsonBody.ts"
+
+/** A resource's schema: what it decodes to is a stored resource. */
+type StoredSchema = Schema.Top & { readonly Type: Stored; readonly fields: Readonly<Record<string, Schema.Top>> }
 
 const collectionAllow = "GET, HEAD, POST, OPTIONS"
 const itemAllow = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
 
-export interface ResourceDescription extends Listable<Schema.Top> {
+/**
+ * What the handlers read of a collection. `Resource` is the schema its
+ * endpoints answer with: the handlers encode exactly its `Type`, so the
+ * repository they are given must store that type.
+ */
+export interface ResourceDescription<S extends StoredSchema = StoredSchema> extends Listable<S> {
   /** The collection's name and path segment. */
   readonly name: string
   readonly filters: Filters
@@ -30,8 +38,7 @@ const sortValueOf = (row: Stored, field: string): string | number => {
 }
 
 /** The fields a list can sort by, with their schemas: the resource's own. */
-const sortValueChecks = (description: ResourceDescription) =>
-  sortValueCheck((description.Resource as { readonly fields?: Readonly<Record<string, Schema.Top>> }).fields ?? {}, description.sortFields)
+const sortValueChecks = (description: ResourceDescription) => sortValueCheck(description.Resource.fields, description.sortFields)
 
 /** A 400 about one field, named in its message as every 400 names it: `"cursor": expected ...`. */
 const badRequest = (path: ReadonlyArray<string>, message: string) =>
@@ -93,9 +100,9 @@ const singleResponse = <R extends Stored>(encode: (resource: R) => string) =>
  * The body is the version's (`listBody`: an array in v1, the envelope in v2,
  * whose `next_cursor` is the `next` link's cursor); the headers are the same.
  */
-export const makeListHandler = <R extends Stored, E, V extends ApiVersion>(
-  description: ResourceDescription,
-  list: (request: ListRequest) => Effect.Effect<Page<R>, E>,
+export const makeListHandler = <S extends StoredSchema, E, V extends ApiVersion>(
+  description: ResourceDescription<S>,
+  list: (request: ListRequest) => Effect.Effect<Page<S["Type"]>, E>,
   version: V
 ) => {
   const isSortValue = sortValueChecks(description)
@@ -135,7 +142,7 @@ export const makeListHandler = <R extends Stored, E, V extends ApiVersion>(
 }
 
 export const makeResourceHandlers = <
-  R extends Stored,
+  S extends StoredSchema,
   Create extends { readonly id?: string | undefined },
   Patch,
   NotFound,
@@ -144,8 +151,8 @@ export const makeResourceHandlers = <
   DeleteError,
   V extends ApiVersion
 >(
-  description: ResourceDescription,
-  repository: ResourceRepository<R, Create, Patch, NotFound, IdTaken, WriteError, DeleteError>,
+  description: ResourceDescription<S>,
+  repository: ResourceRepository<S["Type"], Create, Patch, NotFound, IdTaken, WriteError, DeleteError>,
   version: V
 ) => {
   const capabilities: Capabilities = {
@@ -160,7 +167,7 @@ export const makeResourceHandlers = <
     })),
     sort: description.sortFields.flatMap((field) => [field, `-${field}`])
   }
-  const single = singleResponse<R>(makeJsonEncoder(description.Resource))
+  const single = singleResponse(makeJsonEncoder(description.Resource))
 
   return {
     list: makeListHandler(description, repository.list, version),

@@ -9,7 +9,7 @@ import { Context, Data, Duration, Effect, Exit, Layer, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 import { idempotencyTtl } from "../Config.ts"
 import type { DatabaseUnavailable } from "../Errors.ts"
-import { IdempotencyKeyInFlight, IdempotencyKeyReused } from "../Shared/Idempotency.ts"
+import { IdempotencyKeyInFlight, IdempotencyKeyReused } from "../Idempotency.ts"
 import { mapSqlError } from "./SqlRepository.ts"
 
 /** A request's claim on a key: whose key, which key, and what request it stands for. */

@@ -9,7 +9,7 @@ import { Clock, Effect, Result } from "effect"
 import { PreconditionFailed } from "../Errors.ts"
 import { collectionsRead, type Filters } from "../Shared/Listing.ts"
 import { applyMergePatch } from "../Shared/MergePatch.ts"
-import type { ExpectedVersions, LinkRepository, ListRequest, ResourceRepository, Stored } from "../Shared/Repository.ts"
+import type { ExpectedVersions, LinkRepository, ListRequest, ResourceRepository, Stored } from "./Repository.ts"
 import * as Tracing from "../Tracing.ts"
 import { MemoryDatabase, type MemoryDatabaseShape } from "./MemoryDatabase.ts"
 import { type Body, type Fields, type LinkDefinition, type MergePatchBody, type ResourceTable, writableColumns } from "./Table.ts"
@@ -129,13 +129,14 @@ export const makeMemoryRepository = Effect.fnUntraced(function*<R extends Stored
     const missing = database.missingReference(definition.table, fields)
     const reference = missing && definition.references?.find(({ column }) => column === missing.column)
     if (reference) return Effect.fail(reference.onMissing(String((fields as Record<string, unknown>)[reference.column])))
-    const row = { ...fields, ...stored } as unknown as R
+    // The fields passed the resource's schema on the way in; with what the server sets, they are the resource.
+    const row = { ...fields, ...stored } as R
     table.rows.set(row.id, row)
     table.lastModified = stored.updated_at
     return Effect.succeed(row)
   }
 
-  const withoutStored = ({ id: _id, created_at: _c, updated_at: _u, version: _v, ...fields }: R) => fields as unknown as Fields<R>
+  const withoutStored = ({ id: _id, created_at: _c, updated_at: _u, version: _v, ...fields }: R): Fields<R> => fields
 
   /** Whether two sets of writable fields hold the same values (absent and absent alike). */
   const sameFields = (a: Fields<R>, b: Fields<R>) =>
@@ -188,7 +189,7 @@ export const makeMemoryRepository = Effect.fnUntraced(function*<R extends Stored
     patch: (id, patch, expected) =>
       (Object.keys(patch).length === 0
         ? Effect.suspend(() => Effect.fromResult(current(id, expected)))
-        : write(id, (row) => applyMergePatch(withoutStored(row), patch as any), expected)).pipe(spans.patch),
+        : write(id, (row) => applyMergePatch(withoutStored(row), patch), expected)).pipe(spans.patch),
     remove: (id, expected) =>
       Effect.flatMap(now, (timestamp) =>
         Effect.suspend((): Effect.Effect<void, NotFound | PreconditionFailed | DeleteError> => {

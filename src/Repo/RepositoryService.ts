@@ -5,14 +5,22 @@
  */
 import { Context, Layer } from "effect"
 import type { Filters } from "../Shared/Listing.ts"
-import type { LinkRepository, ResourceRepository, Stored } from "../Shared/Repository.ts"
+import type { LinkRepository, ResourceRepository, Stored } from "./Repository.ts"
 import { MemoryDatabase } from "./MemoryDatabase.ts"
 import { makeMemoryLinks, makeMemoryRepository } from "./MemoryRepository.ts"
 import { makeSqlLinks, makeSqlRepository } from "./SqlRepository.ts"
 import type { LinkDefinition, ResourceTable } from "./Table.ts"
 
-/** What a repository needs of a collection's definition (`defineResource`). */
-export interface Collection<R extends Stored, Create, Patch, NotFound, IdTaken, WriteError, DeleteError> {
+/** What a repository needs of a collection: its name, schemas and problems. */
+export interface Collection<
+  R extends Stored,
+  Create,
+  Patch,
+  NotFound,
+  IdTaken,
+  WriteErrors extends ReadonlyArray<{ readonly Type: unknown }>,
+  DeleteErrors extends ReadonlyArray<{ readonly Type: unknown }>
+> {
   /** The collection's name, which is its table's. */
   readonly name: string
   readonly filters: Filters
@@ -21,8 +29,10 @@ export interface Collection<R extends Stored, Create, Patch, NotFound, IdTaken, 
   readonly Patch: { readonly Type: Patch }
   readonly NotFound: { readonly of: (id: string) => NotFound }
   readonly IdTaken: { readonly of: (id: string) => IdTaken }
-  readonly writeErrors: ReadonlyArray<{ readonly Type: WriteError }>
-  readonly deleteErrors: ReadonlyArray<{ readonly Type: DeleteError }>
+  /** Every problem a write can end in beyond not-found: the repository's error type is their union. */
+  readonly writeErrors: WriteErrors
+  /** Every problem a delete can end in beyond not-found. */
+  readonly deleteErrors: DeleteErrors
 }
 
 /** How a collection's table stores it, beyond what its definition says: columns and constraints. */
@@ -33,7 +43,7 @@ export type Storage<R extends Stored, WriteError, DeleteError> = Omit<
 
 /**
  * The repository service of a collection:
- * `class HabitatsRepository extends RepositoryService<HabitatsRepository>()(key, habitatsContract, storage) {}`.
+ * `class HabitatsRepository extends RepositoryService<HabitatsRepository>()(key, collection, storage) {}`.
  * The in-memory layer provides its own `MemoryDatabase`; layers built
  * together share it (a layer is built once per build), so the collections of
  * one app refer to each other as in SQL.
@@ -46,13 +56,15 @@ export const RepositoryService = <Self>() =>
   Patch extends Record<string, unknown>,
   NotFound,
   IdTaken,
-  WriteError = never,
-  DeleteError = never
+  const WriteErrors extends ReadonlyArray<{ readonly Type: unknown }>,
+  const DeleteErrors extends ReadonlyArray<{ readonly Type: unknown }>
 >(
   key: Key,
-  collection: Collection<R, Create, Patch, NotFound, IdTaken, WriteError, DeleteError>,
-  storage: Storage<R, WriteError, DeleteError>
+  collection: Collection<R, Create, Patch, NotFound, IdTaken, WriteErrors, DeleteErrors>,
+  storage: Storage<R, WriteErrors[number]["Type"], DeleteErrors[number]["Type"]>
 ) => {
+  type WriteError = WriteErrors[number]["Type"]
+  type DeleteError = DeleteErrors[number]["Type"]
   const table: ResourceTable<R, NotFound, IdTaken, WriteError, DeleteError> = {
     ...storage,
     table: collection.name,

@@ -10,7 +10,7 @@ import type { SqlError } from "effect/sql/SqlError"
 import type { Fragment } from "effect/sql/Statement"
 import { DatabaseUnavailable, PreconditionFailed } from "../Errors.ts"
 import { collectionsRead, type Filters } from "../Shared/Listing.ts"
-import type { ExpectedVersions, LinkRepository, ListRequest, ResourceRepository, Stored } from "../Shared/Repository.ts"
+import type { ExpectedVersions, LinkRepository, ListRequest, ResourceRepository, Stored } from "./Repository.ts"
 import { capitalize } from "../Shared/Text.ts"
 import * as Tracing from "../Tracing.ts"
 import {
@@ -21,6 +21,7 @@ import {
   type MergePatchBody,
   primaryKeyName,
   type ResourceTable,
+  storedAs,
   writableColumns
 } from "./Table.ts"
 
@@ -206,13 +207,8 @@ export const makeSqlRepository = Effect.fnUntraced(function*<R extends Stored, N
     isoTimestamp("updated_at"),
     "version"
   ].join(", "))
-  /**
-   * Rows as resources. Not decoded through the schema: every row was valid
-   * when it was written (and the columns' types and constraints hold it so),
-   * and re-checking each on every read was a tenth of a read's CPU, fifty
-   * times over for a page; the contract tests read back every field.
-   */
-  const asResources = (rows: ReadonlyArray<Record<string, unknown>>) => rows.map((row) => withoutNulls(row) as unknown as R)
+  /** Rows as resources, not decoded again (`storedAs`): a page would pay it fifty times over; the contract tests read back every field. */
+  const asResources = (rows: ReadonlyArray<Record<string, unknown>>) => rows.map((row) => storedAs<R>(withoutNulls(row)))
   /** The full row of a create or a replacement: optional fields left out become NULL. */
   const toRow = (input: Body): Record<string, unknown> =>
     Object.fromEntries(writable.map((column) => [column, input[column] ?? null]))

@@ -5,7 +5,7 @@
  * references.
  */
 import type { Filters, LinkTable } from "../Shared/Listing.ts"
-import type { Stored } from "../Shared/Repository.ts"
+import type { Stored } from "./Repository.ts"
 import type { MemoryDatabaseShape } from "./MemoryDatabase.ts"
 
 /** A create or replacement body, as the generic layers see it: writable fields by column, and maybe an id. */
@@ -13,6 +13,13 @@ export type Body = { readonly id?: string | undefined } & Readonly<Record<string
 
 /** A JSON Merge Patch body, as the generic layers see it: columns to set, or to clear with `null`. */
 export type MergePatchBody = Readonly<Record<string, unknown>>
+
+/**
+ * A row read back as the resource it stores. Not decoded: the row passed the
+ * resource's schema when it was written, and the columns' types and
+ * constraints hold it so; decoding every read was a tenth of a read's CPU.
+ */
+export const storedAs = <R extends Stored>(row: Readonly<Record<string, unknown>>): R => row as R
 
 /** The writable fields of a stored resource: what a create or a replacement sets. */
 export type Fields<R extends Stored> = Omit<R, keyof Stored>

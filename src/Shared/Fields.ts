@@ -23,7 +23,7 @@ const storableText = /^(?!\uFEFF)[^\u0000\uD800-\uDFFF]*$/u
 const nameCharacter = "\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069\\uD800-\\uDFFF"
 
 /**
- * Text a person typed (every `name`, `nickname`; SPEC §3): not blank, no
+ * Text a person typed (every `name`, `nickname`): not blank, no
  * leading or trailing whitespace (U+FEFF is whitespace too), no control
  * characters (C0, DEL, C1), no bidirectional overrides or isolates
  * (U+202A–U+202E, U+2066–U+2069) that could make it read as something else.

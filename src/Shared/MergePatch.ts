@@ -3,10 +3,7 @@
  * its value, `null` removes it, anything else replaces it. The patch schemas
  * already rejected `null` on required fields, so the result is a valid body.
  */
-export const applyMergePatch = <A extends object, P extends { readonly [K in keyof A]?: A[K] | null }>(
-  target: A,
-  patch: P
-): A => {
+export const applyMergePatch = <A extends object>(target: A, patch: Readonly<Record<string, unknown>>): A => {
   const result: Record<string, unknown> = { ...(target as Record<string, unknown>) }
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key]

@@ -1,11 +1,10 @@
 /**
- * The representations every resource has, made from its writable fields: the
- * body of a create or a replacement, the body of a merge patch, and the
- * stored resource as reads return it.
+ * The pieces every resource's representations are made of: its id, display
+ * names, the fields the server sets, and the merge patch of its writable
+ * fields. Each domain writes its own schemas out with them.
  */
 import { Schema, SchemaAST } from "effect"
 import { isName, Timestamp, Version } from "./Fields.ts"
-import { article, capitalize } from "./Text.ts"
 
 /**
  * A UUID as the server writes it: in lower case. RFC 9562 lets readers accept
@@ -15,8 +14,11 @@ import { article, capitalize } from "./Text.ts"
  */
 const lowerCaseUuid = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12})$/
 
-/** A resource identifier: a lower-case UUID, branded so ids of different collections do not mix. */
-export const ResourceId = <const Brand extends string>(brand: Brand, description: string, example: string) =>
+/**
+ * A resource identifier: a lower-case UUID. Each collection brands its own
+ * (`Shared/Ids.ts`), so ids of different collections do not mix.
+ */
+export const ResourceId = (description: string, example: string) =>
   // A UUID is 36 characters; saying so bounds the input for linters and generators.
   Schema.String.check(
     Schema.isPattern(lowerCaseUuid, {
@@ -24,11 +26,7 @@ export const ResourceId = <const Brand extends string>(brand: Brand, description
       toJsonSchema: () => ({ pattern: lowerCaseUuid.source, format: "uuid" })
     }),
     Schema.isMaxCodePoints(36)
-  ).pipe(
-    // `brand` is one literal per collection; the library's single-key check cannot resolve a type parameter.
-    Schema.brand<Brand>(brand as never),
-    Schema.annotate({ description, examples: [example as any] })
-  )
+  ).annotate({ description, examples: [example] })
 
 /**
  * A name shown to people: `min` to 100 characters, counted as Unicode code
@@ -53,48 +51,17 @@ export type MergePatchFields<F extends Schema.Struct.Fields> = {
     : Schema.optionalKey<F[K]>
 }
 
+/** An optional field of a struct: its `schema` is the value's. */
+const isOptionalKey = (field: Schema.Constraint): field is Schema.optionalKey<Schema.Top> =>
+  SchemaAST.isOptional(field.ast) && "schema" in field
+
 export const mergePatchFields = <F extends Schema.Struct.Fields>(fields: F): MergePatchFields<F> => {
   const patch: Record<string, Schema.Top> = {}
   for (const [key, field] of Object.entries(fields)) {
-    patch[key] = SchemaAST.isOptional(field.ast)
-      ? Schema.optionalKey(Schema.NullOr((field as unknown as Schema.optionalKey<Schema.Top>).schema))
-      : Schema.optionalKey(field)
+    patch[key] = isOptionalKey(field) ? Schema.optionalKey(Schema.NullOr(field.schema)) : Schema.optionalKey(field)
   }
   return patch as MergePatchFields<F>
 }
 
-/**
- * The three representations of a resource named `Name` (the OpenAPI
- * identifiers are `<Name>Create`, `<Name>Patch` and `<Name>`). Optional
- * fields are `optionalKey`: absent or a value, never `null`, because `null`
- * means "remove" in a merge patch.
- */
-export const resourceSchemas = <const Name extends string, Id extends Schema.Top, const F extends Schema.Struct.Fields>(
-  name: Name,
-  options: {
-    /** Singular noun for descriptions, e.g. `animal`. */
-    readonly singular: string
-    readonly description: string
-    readonly Id: Id
-    readonly fields: F
-  }
-) => {
-  const { Id, fields, singular } = options
-  return {
-    /** The body of `POST` and `PUT`: the writable fields, and the id when the client chooses it. */
-    Create: Schema.Struct({ id: Schema.optionalKey(Id), ...fields }).annotate({
-      identifier: `${name}Create`,
-      description: `${capitalize(article(singular))} to create, or the full replacement of one`
-    }),
-    /** The body of `PATCH`: every field optional; `null` removes an optional field and is an error on a required one. */
-    Patch: Schema.Struct(mergePatchFields(fields)).annotate({
-      identifier: `${name}Patch`,
-      description: `A JSON Merge Patch (RFC 7396) of ${article(singular)}: fields left out keep their value, null removes an optional one`
-    }),
-    /** The stored resource, as every read returns it. */
-    Resource: Schema.Struct({ id: Id, ...fields, created_at: Timestamp, updated_at: Timestamp, version: Version }).annotate({
-      identifier: name,
-      description: options.description
-    })
-  }
-}
+/** What the server sets on every stored resource, after its writable fields. */
+export const storedFields = { created_at: Timestamp, updated_at: Timestamp, version: Version }

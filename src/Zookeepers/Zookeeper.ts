@@ -1,17 +1,18 @@
 /**
- * The zookeeper resource, and the animals in each zookeeper's care: its
- * identifier, its fields, the problems its operations can end in, and the
- * collection's contract.
+ * The zookeeper resource: its fields, its representations, and the problems
+ * its operations can end in. Which animals each one cares for is the animals'
+ * `careLink` (`src/Animals/Animal.ts`).
  */
 import { Schema } from "effect"
-import { FieldTakenProblem } from "../Errors.ts"
+import { HttpApiError } from "effect/http-api"
+import { problemType, resourceIdField } from "../Errors.ts"
 import { PastDate } from "../Shared/Fields.ts"
-import { type Filters, type LinkTable, prefixFilter } from "../Shared/Listing.ts"
-import { defineResource } from "../Shared/Resource.ts"
-import { DisplayName, ResourceId } from "../Shared/ResourceSchemas.ts"
+import { ZookeeperId } from "../Shared/Ids.ts"
+import { type Filters, prefixFilter } from "../Shared/Listing.ts"
+import { DisplayName, mergePatchFields, storedFields } from "../Shared/ResourceSchemas.ts"
+import { ListEnvelope } from "../Shared/Versions.ts"
 
-export const ZookeeperId = ResourceId("ZookeeperId", "Zookeeper identifier (UUID)", "7c9e6679-7425-40de-944b-e07fc1f90ae7")
-export type ZookeeperId = typeof ZookeeperId.Type
+export { ZookeeperId } from "../Shared/Ids.ts"
 
 /** A character of an address's local part between dots (RFC 5322 `atext`). */
 const atext = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
@@ -41,34 +42,76 @@ const Email = Schema.String.check(
   examples: ["sam.keeper@zoo.example"]
 })
 
-/** Emails are unique, ignoring letter case. */
-export const ZookeeperEmailTaken = FieldTakenProblem("ZookeeperEmailTaken", "zookeeper", "email")
+/** What a client writes of a zookeeper. */
+const zookeeperFields = {
+  name: DisplayName(2, "Sam Keeper"),
+  email: Email,
+  hired_on: PastDate.annotate({ description: "Hiring date (YYYY-MM-DD), not in the future" })
+}
 
-/**
- * Who cares for which animal: a zookeeper has any number of animals in their
- * care, and an animal any number of zookeepers.
- */
-export const careLink = { table: "zookeeper_animals", owner: "zookeeper_id", member: "animal_id" } as const satisfies LinkTable
-
-export const zookeepersContract = defineResource({
-  name: "zookeepers",
-  singular: "zookeeper",
-  description: "The zookeepers, and the animals in each one's care",
-  Id: ZookeeperId,
-  fields: {
-    name: DisplayName(2, "Sam Keeper"),
-    email: Email,
-    hired_on: PastDate.annotate({ description: "Hiring date (YYYY-MM-DD), not in the future" })
-  },
-  filters: { name: prefixFilter("name", "Name starts with this text (case-insensitive)") } satisfies Filters,
-  sortFields: ["name", "hired_on", "created_at"],
-  writeErrors: [ZookeeperEmailTaken]
+/** A zookeeper as every read returns it. */
+export const Zookeeper = Schema.Struct({ id: ZookeeperId, ...zookeeperFields, ...storedFields }).annotate({
+  identifier: "Zookeeper",
+  description: "A zookeeper, as stored: the writable fields, and the id, timestamps and version the server sets"
 })
-
-export const { Create: ZookeeperCreate, Patch: ZookeeperPatch, Resource: Zookeeper } = zookeepersContract
 export type Zookeeper = typeof Zookeeper.Type
+
+/** The body of `POST` and `PUT`: the writable fields, and the id when the client chooses it. */
+export const ZookeeperCreate = Schema.Struct({ id: Schema.optionalKey(ZookeeperId), ...zookeeperFields }).annotate({
+  identifier: "ZookeeperCreate",
+  description: "A zookeeper to create, or the full replacement of one"
+})
 export type ZookeeperCreate = typeof ZookeeperCreate.Type
+
+/** The body of `PATCH`: every field optional; `null` is an error on a required one. */
+export const ZookeeperPatch = Schema.Struct(mergePatchFields(zookeeperFields)).annotate({
+  identifier: "ZookeeperPatch",
+  description: "A JSON Merge Patch (RFC 7396) of a zookeeper: fields left out keep their value, null removes an optional one"
+})
 export type ZookeeperPatch = typeof ZookeeperPatch.Type
 
+/** The `/v2` list body: `{ items, next_cursor, total }`. */
+export const ZookeeperPage = ListEnvelope(Zookeeper, "ZookeeperPage")
+
+/** What a list of zookeepers can be filtered by; the query string, SQL and memory layers all read this. */
+export const zookeeperFilters = { name: prefixFilter("name", "Name starts with this text (case-insensitive)") } as const satisfies Filters
+
+export const zookeeperSortFields = ["name", "hired_on", "created_at"] as const
+
+/** No zookeeper has the id (404). */
+export class ZookeeperNotFound extends HttpApiError.Problem<ZookeeperNotFound>()("ZookeeperNotFound", {
+  type: problemType("zookeeper-not-found"),
+  status: 404,
+  title: "Resource not found"
+}, resourceIdField) {
+  static readonly of = (id: string) => new ZookeeperNotFound({ id, detail: `No zookeeper has the id ${id}` })
+}
+
+/** A create named a zookeeper id that is taken (409). */
+export class ZookeeperAlreadyExists extends HttpApiError.Problem<ZookeeperAlreadyExists>()("ZookeeperAlreadyExists", {
+  type: problemType("zookeeper-already-exists"),
+  status: 409,
+  title: "Resource already exists"
+}, resourceIdField) {
+  static readonly of = (id: string) => new ZookeeperAlreadyExists({ id, detail: `A zookeeper with the id ${id} already exists` })
+}
+
+/** Emails are unique, ignoring letter case: a write gave an email another zookeeper has (409). */
+export class ZookeeperEmailTaken extends HttpApiError.Problem<ZookeeperEmailTaken>()("ZookeeperEmailTaken", {
+  type: problemType("zookeeper-email-taken"),
+  status: 409,
+  title: "Value already taken"
+}, {
+  field: Schema.Literal("email").annotate({ description: "The unique field" }),
+  value: Schema.String.annotate({ description: "The value the request gave it" })
+}) {
+  static readonly of = (value: string) =>
+    new ZookeeperEmailTaken({ field: "email", value, detail: `Another zookeeper has the email ${value}` })
+}
+
 /** One of each of its own problems, shown as the example response in the OpenAPI document. */
-export const zookeeperProblemExamples = [ZookeeperEmailTaken.of("sam.keeper@zoo.example")]
+export const zookeeperProblemExamples = [
+  ZookeeperNotFound.of("7c9e6679-7425-40de-944b-e07fc1f90ae7"),
+  ZookeeperAlreadyExists.of("7c9e6679-7425-40de-944b-e07fc1f90ae7"),
+  ZookeeperEmailTaken.of("sam.keeper@zoo.example")
+]

@@ -5,14 +5,22 @@
  */
 import { Effect, Layer } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import { animalsContract } from "../Animals/Animal.ts"
+import { animalsDescription } from "../Animals/AnimalsHttp.ts"
 import { AnimalsRepository } from "../Animals/AnimalsRepository.ts"
 import { Api } from "../Api.ts"
 import { makeMembersHandler } from "../Http/RelationHttp.ts"
-import { makeResourceHandlers } from "../Http/ResourceHttp.ts"
+import { makeResourceHandlers, type ResourceDescription } from "../Http/ResourceHttp.ts"
 import type { ApiVersion } from "../Shared/Versions.ts"
-import { zookeepersContract } from "./Zookeeper.ts"
+import { Zookeeper, zookeeperFilters, ZookeeperPage, zookeeperSortFields } from "./Zookeeper.ts"
 import { AnimalCare, ZookeepersRepository } from "./ZookeepersRepository.ts"
+
+const zookeepersDescription = {
+  name: "zookeepers",
+  Resource: Zookeeper,
+  Page: ZookeeperPage,
+  filters: zookeeperFilters,
+  sortFields: zookeeperSortFields
+} satisfies ResourceDescription
 
 const handlers = <V extends ApiVersion>(version: V) =>
   Effect.gen(function*() {
@@ -20,8 +28,8 @@ const handlers = <V extends ApiVersion>(version: V) =>
     const { list } = yield* AnimalsRepository
     const care = yield* AnimalCare
     return {
-      ...makeResourceHandlers(zookeepersContract, zookeepers, version),
-      listAnimals: makeMembersHandler(zookeepers, animalsContract, list, "zookeeper_id", version),
+      ...makeResourceHandlers(zookeepersDescription, zookeepers, version),
+      listAnimals: makeMembersHandler(zookeepers, animalsDescription, list, "zookeeper_id", version),
       assignAnimal: ({ params }: { readonly params: { readonly id: string; readonly animal_id: string } }) =>
         care.link(params.id, params.animal_id),
       unassignAnimal: ({ params }: { readonly params: { readonly id: string; readonly animal_id: string } }) =>
@@ -30,6 +38,6 @@ const handlers = <V extends ApiVersion>(version: V) =>
   })
 
 export const ZookeepersHttp = Layer.mergeAll(
-  HttpApiBuilder.group(Api, "zookeepers", (group) => Effect.map(handlers(1), (all) => group.handleAll(all))),
-  HttpApiBuilder.group(Api, "zookeepersV2", (group) => Effect.map(handlers(2), (all) => group.handleAll(all)))
+  HttpApiBuilder.group(Api, "zookeepers", (group) => Effect.map(handlers(2), (all) => group.handleAll(all))),
+  HttpApiBuilder.group(Api, "zookeepersV1", (group) => Effect.map(handlers(1), (all) => group.handleAll(all)))
 )

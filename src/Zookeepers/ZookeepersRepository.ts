@@ -2,11 +2,29 @@
  * Where zookeepers are kept, and which animals each one cares for: the
  * shared resource and link repositories, in SQL or in memory.
  */
-import { animalsContract } from "../Animals/Animal.ts"
+import { AnimalNotFound, careLink } from "../Animals/Animal.ts"
 import { LinkService, RepositoryService } from "../Repo/RepositoryService.ts"
-import { careLink, ZookeeperEmailTaken, zookeepersContract } from "./Zookeeper.ts"
+import {
+  Zookeeper,
+  ZookeeperAlreadyExists,
+  ZookeeperCreate,
+  ZookeeperEmailTaken,
+  zookeeperFilters,
+  ZookeeperNotFound,
+  ZookeeperPatch
+} from "./Zookeeper.ts"
 
-export class ZookeepersRepository extends RepositoryService<ZookeepersRepository>()("zoo-api/Zookeepers/ZookeepersRepository", zookeepersContract, {
+export class ZookeepersRepository extends RepositoryService<ZookeepersRepository>()("zoo-api/Zookeepers/ZookeepersRepository", {
+  name: "zookeepers",
+  filters: zookeeperFilters,
+  Resource: Zookeeper,
+  Create: ZookeeperCreate,
+  Patch: ZookeeperPatch,
+  NotFound: ZookeeperNotFound,
+  IdTaken: ZookeeperAlreadyExists,
+  writeErrors: [ZookeeperEmailTaken],
+  deleteErrors: []
+}, {
   columns: ["name", "email"],
   dates: ["hired_on"],
   textSortColumns: ["name"],
@@ -25,6 +43,6 @@ export class ZookeepersRepository extends RepositoryService<ZookeepersRepository
  */
 export class AnimalCare extends LinkService<AnimalCare>()("zoo-api/Zookeepers/AnimalCare", {
   link: careLink,
-  owners: { table: zookeepersContract.name, notFound: zookeepersContract.NotFound.of },
-  members: { table: animalsContract.name, notFound: animalsContract.NotFound.of }
+  owners: { table: "zookeepers", notFound: ZookeeperNotFound.of },
+  members: { table: "animals", notFound: AnimalNotFound.of }
 }) {}

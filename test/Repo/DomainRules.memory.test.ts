@@ -1,4 +1,4 @@
-import { MemoryRepositories } from "../../src/Http/App.ts"
+import { MemoryRepositories } from "../../src/Repositories.ts"
 import { domainRulesContract } from "./DomainRulesContract.ts"
 
 domainRulesContract("memory", MemoryRepositories)

@@ -1,5 +1,5 @@
 import { Layer } from "effect"
-import { SqlRepositories } from "../../src/Http/App.ts"
+import { SqlRepositories } from "../../src/Repositories.ts"
 import { pgliteLayer } from "../support/Databases.ts"
 import { domainRulesContract } from "./DomainRulesContract.ts"
 

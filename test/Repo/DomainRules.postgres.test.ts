@@ -1,6 +1,6 @@
 import { Layer } from "effect"
 import { describe } from "vitest"
-import { SqlRepositories } from "../../src/Http/App.ts"
+import { SqlRepositories } from "../../src/Repositories.ts"
 import { postgresLayer, skipPostgres } from "../support/Databases.ts"
 import { domainRulesContract } from "./DomainRulesContract.ts"
 

@@ -12,7 +12,7 @@ import type { AnimalCreate } from "../../src/Animals/Animal.ts"
 import { AnimalsRepository } from "../../src/Animals/AnimalsRepository.ts"
 import type { HabitatCreate } from "../../src/Habitats/Habitat.ts"
 import { HabitatsRepository } from "../../src/Habitats/HabitatsRepository.ts"
-import type { ListRequest } from "../../src/Shared/Repository.ts"
+import type { ListRequest } from "../../src/Repo/Repository.ts"
 import type { ZookeeperCreate } from "../../src/Zookeepers/Zookeeper.ts"
 import { AnimalCare, ZookeepersRepository } from "../../src/Zookeepers/ZookeepersRepository.ts"
 

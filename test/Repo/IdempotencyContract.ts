@@ -8,7 +8,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
 import type { WriteAccess } from "../../src/Auth/WriteAccess.ts"
 import * as WriteAccessLive from "../../src/Auth/WriteAccessLive.ts"
-import type { Repositories } from "../../src/Http/App.ts"
+import type { Repositories } from "../../src/Repositories.ts"
 import { rawRequest, TestServer, testApiKey } from "../support/TestServer.ts"
 
 /** A second client, with a key of its own. */

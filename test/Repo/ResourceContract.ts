@@ -9,7 +9,7 @@
  */
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
-import type { ListRequest, Page, Stored } from "../../src/Shared/Repository.ts"
+import type { ListRequest, Page, Stored } from "../../src/Repo/Repository.ts"
 import {
   type Collection,
   compareValues,

@@ -1,6 +1,6 @@
 /** The repository contract on SQL over PGlite: a migrated in-memory database per collection. */
 import { Layer } from "effect"
-import { SqlRepositories } from "../../src/Http/App.ts"
+import { SqlRepositories } from "../../src/Repositories.ts"
 import { collections } from "../support/Collections.ts"
 import { pgliteLayer } from "../support/Databases.ts"
 import { resourceRepositoryContract } from "./ResourceContract.ts"

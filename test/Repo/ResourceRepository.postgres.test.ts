@@ -1,7 +1,7 @@
 /** The repository contract on SQL over PostgreSQL (TEST_DATABASE_URL): a schema of its own per collection. */
 import { Layer } from "effect"
 import { describe } from "vitest"
-import { SqlRepositories } from "../../src/Http/App.ts"
+import { SqlRepositories } from "../../src/Repositories.ts"
 import { collections } from "../support/Collections.ts"
 import { postgresLayer, skipPostgres } from "../support/Databases.ts"
 import { resourceRepositoryContract } from "./ResourceContract.ts"

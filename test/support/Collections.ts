@@ -13,7 +13,7 @@ import { Effect } from "effect"
 import type { Context } from "effect"
 import { AnimalsRepository } from "../../src/Animals/AnimalsRepository.ts"
 import { HabitatsRepository } from "../../src/Habitats/HabitatsRepository.ts"
-import type { ExpectedVersions, ListRequest, Page, Stored } from "../../src/Shared/Repository.ts"
+import type { ExpectedVersions, ListRequest, Page, Stored } from "../../src/Repo/Repository.ts"
 import { AnimalCare, ZookeepersRepository } from "../../src/Zookeepers/ZookeepersRepository.ts"
 
 /** What the suites use of a `ResourceRepository`, whatever its error types. */

@@ -5,7 +5,7 @@
  */
 import type { Effect } from "effect"
 import type { DatabaseUnavailable, PreconditionFailed } from "../Errors.ts"
-import type { Position, Sort } from "./Listing.ts"
+import type { Position, Sort } from "../Shared/Listing.ts"
 
 /** What every stored resource carries besides its own fields. */
 export interface Stored {

@@ -1,13 +1,12 @@
 /**
- * The contract of safe retries (SPEC §3, the IETF httpapi `Idempotency-Key`
- * draft): the header a write may carry, the two problems it can answer
- * with, and the middleware that declares them on every operation that takes
- * the header. The server side is `src/Http/Idempotency.ts`; how the outcome
+ * The contract of safe retries (the IETF httpapi `Idempotency-Key` draft):
+ * the header a write may carry, the two problems it can answer with, and the
+ * middleware that declares them on every operation that takes the header. The server side is `src/Http/Idempotency.ts`; how the outcome
  * is kept with the write is `src/Repo/IdempotencyStore.ts`.
  */
 import { Schema } from "effect"
 import { HttpApiError, HttpApiMiddleware, HttpApiSchema } from "effect/http-api"
-import { DatabaseUnavailable, problemType } from "../Errors.ts"
+import { DatabaseUnavailable, problemType } from "./Errors.ts"
 
 /** 1 to 255 visible ASCII characters (no space, no control characters). */
 const keyPattern = /^[\x21-\x7e]{1,255}$/
@@ -78,31 +77,6 @@ export class Idempotency extends HttpApiMiddleware.Service<Idempotency>()("zoo-a
 
 /** One of each problem, for the OpenAPI examples. */
 export const idempotencyProblemExamples = [IdempotencyKeyReused.instance, IdempotencyKeyInFlight.instance]
-
-/**
- * Documents `Idempotent-Replayed` on every response of an operation that
- * takes `Idempotency-Key` (a replay can be any outcome that was stored). An
- * `OpenApi.Transform` over the finished document.
- */
-export const documentReplays = (spec: Record<string, any>): Record<string, any> => {
-  spec.components.headers = {
-    ...spec.components.headers,
-    "Idempotent-Replayed": {
-      description: "`true` when this response is the stored outcome of an earlier request with the same `Idempotency-Key`",
-      schema: { type: "string", enum: ["true"] }
-    }
-  }
-  for (const operations of Object.values<Record<string, any>>(spec.paths ?? {})) {
-    for (const operation of Object.values<any>(operations)) {
-      if (!operation?.parameters?.some((parameter: any) => parameter.in === "header" && parameter.name === "idempotency-key")) continue
-      for (const [status, response] of Object.entries<any>(operation.responses ?? {})) {
-        if (!replayedStatus(Number(status)) || response.$ref !== undefined) continue
-        response.headers = { ...response.headers, "Idempotent-Replayed": { $ref: "#/components/headers/Idempotent-Replayed" } }
-      }
-    }
-  }
-  return spec
-}
 
 /**
  * The outcomes a key keeps: every success, and the refusals that follow from
