@@ -243,9 +243,16 @@ export const makeSqlRepository = Effect.fnUntraced(function*<R extends Stored, N
     })
   const readErrors = mapSqlError()
 
-  /** A sort column as compared: text by code point, so SQL and memory order alike. */
+  /**
+   * A sort column as compared: text by code point, so SQL and memory order
+   * alike. Qualified with the table: in ORDER BY a bare name is the output
+   * column first, and `created_at` / `date_of_birth` are output as text
+   * (`to_char`), which sorted every matching row instead of walking the index.
+   */
   const sortColumn = (field: string) =>
-    definition.textSortColumns?.includes(field) ? sql.literal(`${field} COLLATE "C"`) : sql(field)
+    definition.textSortColumns?.includes(field)
+      ? sql`${tableName}.${sql.literal(`${field} COLLATE "C"`)}`
+      : sql`${tableName}.${sql(field)}`
 
   /**
    * A list's exact total. With no filter, or one `in` / `eq` filter, it is
