@@ -29,7 +29,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { type CutMode, startTcpProxy } from "../test/support/TcpProxy.ts"
 import { createSchema } from "./lib/Postgres.ts"
-import { apiKey, freePort, hasTaskset, isRunning, memory, pidOf, type Server, start, stop } from "./lib/Processes.ts"
+import { apiKey, freePort, hasTaskset, isRunning, memory, npmStartArgs, pidOf, type Server, start, stop } from "./lib/Processes.ts"
 
 // ---------------------------------------------------------------------------
 // Settings
@@ -154,7 +154,7 @@ const launch = async (label: string, env: Record<string, string>): Promise<Servi
   const logFile = Path.join(workDir, `${++launches}-${label.replace(/\W+/g, "-")}.log`)
   const fd = Fs.openSync(logFile, "w")
   try {
-    const server = await start(["src/main.ts"], env, await freePort(), { stdout: fd })
+    const server = await start(npmStartArgs(), env, await freePort(), { stdout: fd })
     liveServers.add(server)
     server.child.once("exit", () => liveServers.delete(server))
     const service = { server, url: server.url, pid: pidOf(server), logFile }
@@ -330,7 +330,8 @@ const newTally = (): Tally => ({ requests: 0, errors: 0, byOperation: {}, errorS
 const recordError = (tally: Tally, operation: string, what: string) => {
   tally.errors++
   tally.byOperation[operation]!.errors++
-  if (tally.errorSamples.length < 10) tally.errorSamples.push(`${operation}: ${what}`)
+  // A few of each operation's, so one failing kind does not hide the others.
+  if (tally.errorSamples.length < 20 && tally.byOperation[operation]!.errors <= 3) tally.errorSamples.push(`${operation}: ${what}`)
 }
 
 /**
@@ -440,9 +441,14 @@ const replace = async (load: Load, collection: Collection) => {
   load.owned.current[collection].delete(row.id) // unknown until answered
   const outcome = await send(load.url, "PUT", path, { body, headers: { "if-match": `"${version(row.body)}"` } })
   const reply = expectReply(load.tally, "PUT If-Match", outcome, 200, (r) =>
-    sameFields(writable(r.json ?? {}), { ...body, id: row.id }) && version(r.json) === version(row.body) + 1 ? undefined : `replaced ${r.text}, sent ${JSON.stringify(body)}`)
+    sameFields(writable(r.json ?? {}), { ...body, id: row.id }) && version(r.json) === nextVersion(row.body, { ...body, id: row.id })
+      ? undefined
+      : `replaced ${r.text}, sent ${JSON.stringify(body)}`)
   if (reply) load.owned.current[collection].set(row.id, reply.json)
 }
+
+/** A write that changes no field is no write: same version; any change bumps it by one. */
+const nextVersion = (before: Json, after: Json) => version(before) + (sameFields(writable(before), after) ? 0 : 1)
 
 const patch = async (load: Load, collection: Collection) => {
   const row = ownedRow(load, collection)
@@ -455,7 +461,9 @@ const patch = async (load: Load, collection: Collection) => {
     headers: { "content-type": "application/merge-patch+json", "if-match": `"${version(row.body)}"` }
   })
   const reply = expectReply(load.tally, "PATCH merge", outcome, 200, (r) =>
-    sameFields(writable(r.json ?? {}), expected) && version(r.json) === version(row.body) + 1 ? undefined : `patched ${r.text}, expected ${JSON.stringify(expected)}`)
+    sameFields(writable(r.json ?? {}), expected) && version(r.json) === nextVersion(row.body, expected)
+      ? undefined
+      : `patched ${r.text}, expected ${JSON.stringify(expected)}`)
   if (reply) load.owned.current[collection].set(row.id, reply.json)
 }
 
@@ -528,11 +536,18 @@ const summarizeTally = (tally: Tally, seconds: number) => {
   }
 }
 
-const soak = async (service: Service, random: Random) => {
+/** The issue's bounds for the default database: RSS right after start, and high-water through the soak (MB = 10^6 bytes). */
+const pgliteLimitsMB = { afterStart: 250, highWater: 350 }
+const toMB = (mib: number) => Math.round(mib * 1.048576)
+
+const soak = async (service: Service, random: Random, backend: string) => {
+  const rssAfterStartMiB = memory(service.pid).rssMiB
   const setup = newTally()
   const habitats: Array<string> = []
   for (let i = 0; i < 3; i++) {
-    const body = validBody("habitats", random, [])
+    // The largest capacity: the animals the load keeps (at most connections × rowsPerConnection)
+    // never fill these, so a 409 Habitat full is an error, not the luck of a small capacity drawn.
+    const body = { ...validBody("habitats", random, []), capacity: 1_000 }
     const reply = expectReply(setup, "POST valid", await send(service.url, "POST", "/v2/habitats", { body }), 201)
     if (reply) habitats.push(reply.json.id)
   }
@@ -565,13 +580,30 @@ const soak = async (service: Service, random: Random) => {
       connections,
       setupErrors: setup.errors,
       ...traffic,
+      rssAfterStartMiB,
       rssSamples: samples,
       rssHighWaterMiB: hwmMiB,
       plateau: rss,
       serviceLog: logProblems(service),
       checks: [
         check("no errors", "every response has the status (and body) its request expects; no timeouts, no socket errors", traffic.errors + setup.errors === 0, `${traffic.errors + setup.errors} errors`),
-        check("RSS plateau", rss.rule, rss.passed, `${rss.growthMiB >= 0 ? "+" : ""}${rss.growthMiB} MiB (allowed < ${rss.allowedMiB} MiB)`)
+        check("RSS plateau", rss.rule, rss.passed, `${rss.growthMiB >= 0 ? "+" : ""}${rss.growthMiB} MiB (allowed < ${rss.allowedMiB} MiB)`),
+        ...(backend === "PGlite"
+          ? [
+            check(
+              "PGlite RSS after start",
+              `the service's RSS right after its first 200 ≤ ${pgliteLimitsMB.afterStart} MB`,
+              toMB(rssAfterStartMiB) <= pgliteLimitsMB.afterStart,
+              `${toMB(rssAfterStartMiB)} MB`
+            ),
+            check(
+              "PGlite RSS high-water",
+              `the service's RSS high-water (VmHWM), start and soak, ≤ ${pgliteLimitsMB.highWater} MB`,
+              toMB(hwmMiB) <= pgliteLimitsMB.highWater,
+              `${toMB(hwmMiB)} MB`
+            )
+          ]
+          : [])
       ]
     },
     owned
@@ -830,7 +862,7 @@ const runBackend = async (backend: string, env: Record<string, string>, killAfte
   progress(`${backend}: starting`)
   const service = await launch(backend, env)
   progress(`${backend}: serving after ${Math.round(service.server.startupMs)} ms, RSS ${memory(service.pid).rssMiB} MiB; soak for ${soakSeconds} s over ${connections} connections`)
-  const soaked = await soak(service, random)
+  const soaked = await soak(service, random, backend)
   progress(`${backend}: soak done (${soaked.result.requests} requests, ${soaked.result.errors} errors); kill -9 after ${killAfterMs} ms of POSTs`)
   const killed = await killAndRestart(service, env, backend, killAfterMs, random, soaked.owned)
   progress(`${backend}: restarted in ${killed.result.restartMs} ms; ${killed.result.acknowledged} acknowledged, ${killed.result.acknowledgedCheck.missing} missing`)
@@ -846,7 +878,7 @@ const formatReport = (report: PhaseReport): string => {
   const passed = report.result.checks.every((c) => c.passed)
   const lines = [`== ${report.backend}: ${report.phase} == ${passed ? "PASS" : "FAIL"}`]
   if (r.rssSamples !== undefined) {
-    lines.push(`  started (serving) in ${r.startupMs} ms; RSS then ${r.rssSamples[0]?.rssMiB} MiB`)
+    lines.push(`  started (serving) in ${r.startupMs} ms; RSS right after start ${r.rssAfterStartMiB} MiB, high-water ${r.rssHighWaterMiB} MiB`)
     lines.push(`  ${r.requests} requests in ${r.seconds} s (${r.requestsPerSecond}/s), ${r.errors} errors; latency p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms`)
     lines.push(`  by operation: ${Object.entries(r.byOperation as Record<string, { requests: number; errors: number }>).map(([name, c]) => `${name} ${c.requests}${c.errors > 0 ? ` (${c.errors} errors)` : ""}`).join(", ")}`)
     const samples = r.rssSamples as Array<RssSample>

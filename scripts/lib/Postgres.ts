@@ -4,17 +4,18 @@
  * one schema per run, so a run starts empty and leaves nothing behind.
  */
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Redacted } from "effect"
+import { type Duration, Effect, Redacted } from "effect"
 
 /** One connection to `url` as given, for administration. */
 export const adminClient = (url: string) =>
   PgClient.layer({ url: Redacted.make(url), maxConnections: 1, connectTimeout: "5 seconds", applicationName: "zoo-api-scripts" })
 
-/** One statement as the database owner, on a connection of its own (bounded: 30 s). */
+/** One statement as the database owner, on a connection of its own (bounded: 30 s unless `timeout` says). */
 export const adminQuery = <A extends object = Record<string, unknown>>(
   url: string,
   text: string,
-  params: ReadonlyArray<unknown> = []
+  params: ReadonlyArray<unknown> = [],
+  timeout: Duration.Input = "30 seconds"
 ): Promise<ReadonlyArray<A>> =>
   Effect.runPromise(
     Effect.gen(function*() {
@@ -22,7 +23,7 @@ export const adminQuery = <A extends object = Record<string, unknown>>(
       return yield* sql.unsafe<A>(text, params)
     }).pipe(
       Effect.provide(adminClient(url)),
-      Effect.timeout("30 seconds")
+      Effect.timeout(timeout)
     )
   )
 

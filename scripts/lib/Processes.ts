@@ -12,6 +12,21 @@ import { serviceFree } from "./Environment.ts"
 
 const projectDir = Path.resolve(import.meta.dirname, "../..")
 
+/**
+ * Node's arguments in an npm script (`node <arguments>` in package.json:
+ * `start` runs the sources, `start:dist` the bundle), so the scripts start
+ * the service the way its users do, `--liftoff-only` included (see
+ * docs/performance.md).
+ */
+export const npmStartArgs = (script: "start" | "start:dist" = "start"): ReadonlyArray<string> => {
+  const { scripts } = JSON.parse(Fs.readFileSync(Path.join(projectDir, "package.json"), "utf8")) as {
+    readonly scripts: Readonly<Record<string, string>>
+  }
+  const [command, ...args] = (scripts[script] ?? "").split(/\s+/)
+  if (command !== "node") throw new Error(`npm run ${script} is not \`node ...\`: ${scripts[script]}`)
+  return args
+}
+
 /** The API key the started servers accept for writes. */
 export const apiKey = "bench-key"
 

@@ -110,7 +110,7 @@ export const layer = (config: DatabaseConfig) =>
     if (config.nodeEnv === "production") return yield* EmbeddedDatabaseRefused.instance
     // Loaded only when used: PGlite's module and WebAssembly are a third of the memory of a PostgreSQL-backed process.
     const embedded: typeof Pglite = yield* Effect.promise(() => import("./Pglite.ts"))
-    return Layer.merge(migrated(embedded.layer({ dataDir: config.dataDir })), deadline)
+    return Layer.merge(migrated(embedded.layer({ dataDir: config.dataDir, cachedTemplate: true })), deadline)
   }))
 
 /** Whether the database answers now: what `/readyz` reports. */

@@ -226,6 +226,84 @@ export const migrations = Migrator.fromRecord({
       )`
     // The sweep deletes expired rows by this.
     yield* sql`CREATE INDEX idempotency_keys_expires_at_idx ON idempotency_keys (expires_at)`
+  }),
+  "0007_collection_counts": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    // A list's exact total without counting the table: each collection's row
+    // count, and its count per value of each column an `in` / `eq` filter
+    // compares (the repository reads these for a list with no filter or one
+    // such filter), kept by the writes' own transactions. filter = '' is the
+    // whole collection. Values are the column's text, as the filters send them
+    // (lower-case UUIDs, literals).
+    yield* sql`
+      CREATE TABLE collection_counts (
+        collection text NOT NULL,
+        filter text NOT NULL,
+        value text NOT NULL,
+        rows bigint NOT NULL,
+        CONSTRAINT collection_counts_pkey PRIMARY KEY (collection, filter, value)
+      )`
+    // Statement-level, from the transition tables: a bulk write is one upsert
+    // per count, not one per row. The keys are upserted in one order, so two
+    // writers never wait for each other's rows crosswise (no deadlock); a
+    // collection's writers already queue on its collection_changes row.
+    yield* sql`
+      CREATE FUNCTION zoo_count_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO collection_counts (collection, filter, value, rows)
+          SELECT TG_TABLE_NAME, d.filter, d.value, sum(d.delta) FROM (
+            SELECT '' AS filter, '' AS value, 1 AS delta FROM added
+            UNION ALL
+            SELECT c, to_jsonb(a) ->> c, 1 FROM added a, unnest(TG_ARGV) c
+          ) d WHERE d.value IS NOT NULL GROUP BY d.filter, d.value ORDER BY d.filter, d.value
+          ON CONFLICT (collection, filter, value) DO UPDATE SET rows = collection_counts.rows + excluded.rows;
+        ELSIF TG_OP = 'DELETE' THEN
+          INSERT INTO collection_counts (collection, filter, value, rows)
+          SELECT TG_TABLE_NAME, d.filter, d.value, sum(d.delta) FROM (
+            SELECT '' AS filter, '' AS value, -1 AS delta FROM removed
+            UNION ALL
+            SELECT c, to_jsonb(r) ->> c, -1 FROM removed r, unnest(TG_ARGV) c
+          ) d WHERE d.value IS NOT NULL GROUP BY d.filter, d.value ORDER BY d.filter, d.value
+          ON CONFLICT (collection, filter, value) DO UPDATE SET rows = collection_counts.rows + excluded.rows;
+        ELSE
+          -- An update moves rows between values; the total does not change.
+          INSERT INTO collection_counts (collection, filter, value, rows)
+          SELECT TG_TABLE_NAME, d.filter, d.value, sum(d.delta) FROM (
+            SELECT c AS filter, to_jsonb(a) ->> c AS value, 1 AS delta FROM added a, unnest(TG_ARGV) c
+            UNION ALL
+            SELECT c, to_jsonb(r) ->> c, -1 FROM removed r, unnest(TG_ARGV) c
+          ) d WHERE d.value IS NOT NULL GROUP BY d.filter, d.value HAVING sum(d.delta) <> 0 ORDER BY d.filter, d.value
+          ON CONFLICT (collection, filter, value) DO UPDATE SET rows = collection_counts.rows + excluded.rows;
+        END IF;
+        RETURN NULL;
+      END
+      $$`
+    const counted: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
+      ["animals", ["species", "habitat_id"]],
+      ["habitats", ["climate"]],
+      ["zookeepers", []]
+    ]
+    for (const [table, columns] of counted) {
+      const args = sql.literal(columns.map((column) => `'${column}'`).join(", "))
+      yield* sql`
+        CREATE TRIGGER ${sql(`${table}_counted_insert`)} AFTER INSERT ON ${sql(table)}
+        REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION zoo_count_rows(${args})`
+      yield* sql`
+        CREATE TRIGGER ${sql(`${table}_counted_update`)} AFTER UPDATE ON ${sql(table)}
+        REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION zoo_count_rows(${args})`
+      yield* sql`
+        CREATE TRIGGER ${sql(`${table}_counted_delete`)} AFTER DELETE ON ${sql(table)}
+        REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION zoo_count_rows(${args})`
+      // The rows already there (the total even when there are none).
+      yield* sql`INSERT INTO collection_counts SELECT ${table}, '', '', count(*) FROM ${sql(table)}`
+      for (const column of columns) {
+        yield* sql`
+          INSERT INTO collection_counts
+          SELECT ${table}, ${column}, ${sql(column)}::text, count(*) FROM ${sql(table)}
+          WHERE ${sql(column)} IS NOT NULL GROUP BY ${sql(column)}`
+      }
+    }
   })
 })
 

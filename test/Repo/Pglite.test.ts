@@ -166,6 +166,32 @@ describe("on disk", () => {
       assert.deepStrictEqual(yield* withLayer({ dataDir }, (sql) => sql`SELECT 1 AS one`), [{ one: 1 }])
     }))
 
+  it.live("runs PostgreSQL with small memory settings (8 MB of shared buffers, 1 MB per sort)", () =>
+    Effect.gen(function*() {
+      const rows = yield* withLayer(
+        { dataDir: freshDir("settings"), templateDir },
+        (sql) =>
+          sql<{ readonly name: string; readonly setting: string; readonly unit: string }>`
+            SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem') ORDER BY name`
+      )
+      assert.deepStrictEqual(rows, [
+        { name: "shared_buffers", setting: "1024", unit: "8kB" },
+        { name: "work_mem", setting: "1024", unit: "kB" }
+      ])
+    }))
+
+  it.live("makes a fresh data directory from the cached template, made once", () =>
+    Effect.gen(function*() {
+      const cached = yield* Pglite.cachedTemplate()
+      assert.isDefined(cached)
+      assert.isTrue(Fs.existsSync(Path.join(cached, "PG_VERSION")))
+      assert.strictEqual(yield* Pglite.cachedTemplate(), cached, "the same directory the second time")
+      const dataDir = freshDir("from-cache")
+      const rows = yield* withLayer({ dataDir, cachedTemplate: true }, (sql) => sql`SELECT current_database() AS db`)
+      assert.deepStrictEqual(rows, [{ db: "postgres" }])
+      assert.isTrue(Fs.existsSync(Path.join(dataDir, "PG_VERSION")))
+    }), 120_000)
+
   it.live("loads the template in memory mode", () =>
     Effect.gen(function*() {
       const rows = yield* withLayer(
