@@ -10,8 +10,8 @@ import { SqlClient } from "effect/sql"
 import type { AnimalCreate, Species } from "../../src/Animals/Animal.ts"
 import { AnimalsRepository } from "../../src/Animals/AnimalsRepository.ts"
 import { HabitatsRepository } from "../../src/Habitats/HabitatsRepository.ts"
-import { SqlRepositories } from "../../src/Http/App.ts"
-import type { ListRequest } from "../../src/Shared/Repository.ts"
+import { SqlRepositories } from "../../src/Repositories.ts"
+import type { ListRequest } from "../../src/Repo/Repository.ts"
 import { pgliteLayer, postgresLayer, skipPostgres } from "../support/Databases.ts"
 
 const listing = (filters: Readonly<Record<string, unknown>>): ListRequest => ({
