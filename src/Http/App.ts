@@ -101,8 +101,8 @@ const makeEdge = <E, R>(options: EdgeOptions<E, R>, bodyLimit: ByteSize.ByteSize
       ? memoizeVerification(credentials.value, { forReads: Option.isSome(rateLimiter) })
       : identity
     const withRateLimit = Option.isSome(rateLimiter) ? RateLimit.rateLimit(rateLimiter.value) : identity
-    const withBodyLimit = yield* BodyLimit.limitBody(bodyLimit)
-    const withUtf8Json = yield* requireUtf8Json(bodyLimit, { afterCredentials: Option.isSome(credentials) })
+    const withBodyLimit = BodyLimit.limitBody(bodyLimit)
+    const withUtf8Json = requireUtf8Json(bodyLimit, { afterCredentials: Option.isSome(credentials) })
     const withRoute = matchRoute(routeOf)
     return HttpRouter.middleware((app) =>
       requestId(
