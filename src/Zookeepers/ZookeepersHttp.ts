@@ -28,8 +28,8 @@ const handlers = <V extends ApiVersion>(version: V) =>
     const { list } = yield* AnimalsRepository
     const care = yield* AnimalCare
     return {
-      ...makeResourceHandlers(zookeepersDescription, zookeepers, version),
-      listAnimals: makeMembersHandler(zookeepers, animalsDescription, list, "zookeeper_id", version),
+      ...(yield* makeResourceHandlers(zookeepersDescription, zookeepers, version)),
+      listAnimals: yield* makeMembersHandler(zookeepers, animalsDescription, list, "zookeeper_id", version),
       assignAnimal: ({ params }: { readonly params: { readonly id: string; readonly animal_id: string } }) =>
         care.link(params.id, params.animal_id),
       unassignAnimal: ({ params }: { readonly params: { readonly id: string; readonly animal_id: string } }) =>
