@@ -3,7 +3,8 @@
  * the contract (query parameters), the capabilities document, and both
  * repository implementations (SQL and memory).
  */
-import { Context, Effect, Option, Redacted, Schema } from "effect"
+import { Context, Effect, Option, Redacted, Result, Schema } from "effect"
+import { Base64Url } from "effect/encoding"
 import { isLengthBetween } from "./Fields.ts"
 
 /**
@@ -128,16 +129,10 @@ const CursorJson = Schema.fromJsonString(CursorPayload)
 const encodeCursorJson = Schema.encodeSync(CursorJson)
 const decodeCursorJson = Schema.decodeUnknownOption(CursorJson)
 
-const toBase64Url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
-
-const fromBase64Url = (text: string): Uint8Array<ArrayBuffer> | undefined => {
-  try {
-    return Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))
-  } catch {
-    return undefined
-  }
-}
+/** The bytes of a cursor's part; `undefined` for text that is not unpadded base64url. */
+const fromBase64Url = (text: string): Uint8Array<ArrayBuffer> | undefined =>
+  // Copied into a buffer of its own: WebCrypto takes views of an `ArrayBuffer` only.
+  Result.getOrUndefined(Result.map(Base64Url.decode(text), (bytes) => new Uint8Array(bytes)))
 
 /**
  * The secret cursors are signed with (HMAC-SHA-256), so that an edited or
@@ -191,7 +186,7 @@ export const encodeCursor = (payload: CursorPayload): Effect.Effect<string> =>
     Effect.promise(async () => {
       const json = utf8.encode(encodeCursorJson(payload))
       const tag = new Uint8Array(await globalThis.crypto.subtle.sign("HMAC", await keyOf(secret), json))
-      return `${toBase64Url(json)}.${toBase64Url(tag)}`
+      return `${Base64Url.encode(json)}.${Base64Url.encode(tag)}`
     }))
 
 /** `undefined` for anything that is not a cursor we made (its signature does not hold): a 400 for the caller. */
