@@ -39,6 +39,9 @@ export class IdempotencyKeyReused extends HttpApiError.Problem<IdempotencyKeyReu
   })
 }
 
+/** Seconds a client should wait before retrying a key that is in flight. */
+export const inFlightRetryAfter = 1
+
 /** The first request with this key is still running (409); retry after `Retry-After` seconds. */
 export class IdempotencyKeyInFlight extends HttpApiError.Problem<IdempotencyKeyInFlight>()("IdempotencyKeyInFlight", {
   type: problemType("idempotency-key-in-flight"),
@@ -48,10 +51,12 @@ export class IdempotencyKeyInFlight extends HttpApiError.Problem<IdempotencyKeyI
   static readonly instance = new IdempotencyKeyInFlight({
     detail: "A request with this Idempotency-Key is still being processed; retry shortly to get its outcome"
   })
-}
 
-/** Seconds a client should wait before retrying a key that is in flight. */
-export const inFlightRetryAfter = 1
+  /** The headers its response carries (the document declares them below). */
+  get responseHeaders() {
+    return { "retry-after": String(inFlightRetryAfter) }
+  }
+}
 
 /** The 409 response: the problem, and `Retry-After`. */
 const InFlightResponse = IdempotencyKeyInFlight.pipe(HttpApiSchema.encodeToWithHeaders({
@@ -64,7 +69,7 @@ const InFlightResponse = IdempotencyKeyInFlight.pipe(HttpApiSchema.encodeToWithH
   }
 }, {
   decode: ({ body }) => body,
-  encode: (problem) => ({ body: problem, headers: { "retry-after": String(inFlightRetryAfter) } })
+  encode: (problem) => ({ body: problem, headers: problem.responseHeaders })
 }))
 
 /**

@@ -10,14 +10,14 @@ import * as Config from "./Config.ts"
 import * as EnvFile from "./EnvFile.ts"
 import * as Logging from "./Logging.ts"
 import * as NodeServer from "./NodeServer.ts"
-import { type EdgeOptions, makeAppRoutes, requestSpanName, routerConfig } from "./Http/App.ts"
+import { type EdgeOptions, makeAppRoutes, requestSpanName, routerConfig } from "./App.ts"
 import { MemoryRepositories, type Repositories, SqlRepositories } from "./Repositories.ts"
 import { V1Retirement } from "./Http/Deprecation.ts"
 import { DevelopmentKeyNotice } from "./Http/Docs.ts"
 import * as RateLimit from "./Http/RateLimit.ts"
 import * as Redis from "./Redis.ts"
 import * as Database from "./Repo/Database.ts"
-import { CursorSecret, cursorSecretFrom } from "./Shared/Listing.ts"
+import { cursorKey, CursorSecret, cursorSecretFrom } from "./Shared/Listing.ts"
 import * as Tracing from "./Tracing.ts"
 
 /** The database could not be opened or reached at start; the message says why and what to do. */
@@ -81,7 +81,7 @@ const HttpServerLive = Layer.unwrap(Effect.map(Effect.andThen(EnvFile.load, Conf
       Effect.logInfo(`Zoo API docs: http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}/docs`)
     ),
     Layer.provide(Layer.succeed(References.MinimumLogLevel, config.logLevel)),
-    Layer.provide(Layer.succeed(CursorSecret, cursorSecretFrom(config))),
+    Layer.provide(Layer.succeed(CursorSecret, cursorKey(cursorSecretFrom(config)))),
     Layer.provide(Layer.succeed(DevelopmentKeyNotice, usesDevelopmentKey(config))),
     Layer.provide(Layer.succeed(V1Retirement, { deprecatedAt: config.v1DeprecatedAt, sunsetAt: config.v1SunsetAt })),
     Layer.provide(Layer.succeed(HttpMiddleware.SpanNameGenerator, requestSpanName)),

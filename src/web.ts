@@ -11,7 +11,7 @@ import { HttpRouter, HttpServer } from "effect/http"
 import type { WriteAccess } from "./Auth/WriteAccess.ts"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
 import type { InvalidConfiguration } from "./Config.ts"
-import { makeAppRoutes, routerConfig } from "./Http/App.ts"
+import { makeAppRoutes, routerConfig } from "./App.ts"
 import { MemoryRepositories, type Repositories } from "./Repositories.ts"
 
 /** Writes are checked as the environment says (`API_KEYS`, `AUTH_JWKS_URL`, ...), unless `writeAccess` says otherwise. */

@@ -12,13 +12,14 @@ import { AnimalsHttp } from "../src/Animals/AnimalsHttp.ts"
 import { AnimalsRepository } from "../src/Animals/AnimalsRepository.ts"
 import { Api } from "../src/Api.ts"
 import type { AnimalId } from "../src/Animals/Animal.ts"
+import { HttpDates } from "../src/Http/HttpDates.ts"
 import * as Idempotency from "../src/Http/Idempotency.ts"
 import { IdempotencyStore } from "../src/Repo/IdempotencyStore.ts"
 import { WritesAllowed } from "./support/Credentials.ts"
 
 const makeClient = HttpApiTest.groups(Api, ["animals"])
 
-const TestLayer = Layer.mergeAll(AnimalsHttp.pipe(Layer.provide(AnimalsRepository.layerMemory)), HttpServer.layerServices).pipe(
+const TestLayer = Layer.mergeAll(AnimalsHttp.pipe(Layer.provide([AnimalsRepository.layerMemory, HttpDates.layer])), HttpServer.layerServices).pipe(
   Layer.provideMerge(HttpApiMiddleware.layerProblemDetails({ includeDetails: true })),
   // The handlers are under test here, not access control (see Auth.test.ts) nor retries (Idempotency*.test.ts).
   Layer.provideMerge(WritesAllowed),

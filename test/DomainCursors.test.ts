@@ -11,7 +11,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { createHmac } from "node:crypto"
 import { MemoryRepositories, type Repositories, SqlRepositories } from "../src/Repositories.ts"
-import { CursorSecret } from "../src/Shared/Listing.ts"
+import { cursorKey, CursorSecret } from "../src/Shared/Listing.ts"
 import { pgliteLayer, postgresLayer, skipPostgres } from "./support/Databases.ts"
 import { jsonBody, request, TestServer } from "./support/TestServer.ts"
 
@@ -60,7 +60,7 @@ const badPositions: Readonly<Record<string, ReadonlyArray<unknown>>> = {
 const id = "0b9d2c4e-7f1a-4e0b-9c1d-2a3b4c5d6e7f"
 
 const cursorSuite = (name: string, repositories: Layer.Layer<Repositories, unknown>) =>
-  layer(TestServer(repositories).pipe(Layer.provide(Layer.succeed(CursorSecret, Redacted.make(secret)))), {
+  layer(TestServer(repositories).pipe(Layer.provide(Layer.succeed(CursorSecret, cursorKey(Redacted.make(secret))))), {
     excludeTestServices: true,
     timeout: "60 seconds"
   })(`Forged cursors: ${name}`, (it) => {
@@ -159,7 +159,7 @@ describe.skipIf(skipPostgres)("PostgreSQL (TEST_DATABASE_URL)", () => {
 describe("replicas behind one load balancer", () => {
   // Two servers (two replicas) over one database, with the same secret: each resumes the other's cursors.
   const shared = MemoryRepositories
-  const replica = (key: string) => TestServer(shared).pipe(Layer.provide(Layer.succeed(CursorSecret, Redacted.make(key))))
+  const replica = (key: string) => TestServer(shared).pipe(Layer.provide(Layer.succeed(CursorSecret, cursorKey(Redacted.make(key)))))
   layer(replica(secret), { excludeTestServices: true })("replica with the shared secret", (it) => {
     it.effect("a cursor signed by another replica with the same secret resumes; one signed with a different secret is a 400", () =>
       Effect.gen(function*() {

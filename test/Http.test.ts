@@ -127,6 +127,18 @@ layer(TestServer(MemoryRepositories), { excludeTestServices: true })("HTTP: anim
       assert.deepInclude(platform.json(), { status: 415, request_id: "req-415", instance: "/v1/animals" })
     }))
 
+  it.effect("a problem body lists type, title, status first and request_id, instance last, whoever made it", () =>
+    Effect.gen(function*() {
+      // A handler's typed problem, an edge refusal, and a bare platform answer given a body.
+      const handler = yield* request("/v2/animals/00000000-0000-4000-8000-000000000000", { headers: { "x-request-id": "req-a" } })
+      assert.deepStrictEqual(Object.keys(handler.json()), ["type", "title", "status", "detail", "id", "request_id", "instance"])
+      assert.strictEqual(handler.json().request_id, "req-a")
+      const edge = yield* request("/v2/giraffes", { headers: { "x-request-id": "req-b" } })
+      assert.deepStrictEqual(Object.keys(edge.json()), ["type", "title", "status", "detail", "request_id", "instance"])
+      const platform = yield* request("/v1/animals", { method: "POST", headers: { "content-type": "text/plain" }, body: "x" })
+      assert.deepStrictEqual(Object.keys(platform.json()), ["type", "title", "status", "detail", "request_id", "instance"])
+    }))
+
   it.effect("an Accept without JSON is a 406 problem, sent as JSON anyway", () =>
     Effect.gen(function*() {
       const refused = yield* request("/v1/animals", { headers: { accept: "text/html" } })

@@ -21,7 +21,7 @@ export const animalsDescription = {
 
 const handlers = <V extends ApiVersion>(version: V) =>
   Effect.gen(function*() {
-    return makeResourceHandlers(animalsDescription, yield* AnimalsRepository, version)
+    return yield* makeResourceHandlers(animalsDescription, yield* AnimalsRepository, version)
   })
 
 export const AnimalsHttp = Layer.mergeAll(

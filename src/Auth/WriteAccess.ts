@@ -79,6 +79,11 @@ export class Unauthorized extends HttpApiError.Problem<Unauthorized>()("Unauthor
   get challenge(): string {
     return this.reason === "missing_credentials" ? `Bearer realm="${realm}"` : `Bearer realm="${realm}", error="invalid_token"`
   }
+
+  /** The headers its response carries (the document declares them below). */
+  get responseHeaders() {
+    return { "www-authenticate": this.challenge }
+  }
 }
 
 /** A valid token without the scope the write needs (403, RFC 6750 `insufficient_scope`). */
@@ -95,6 +100,11 @@ export class Forbidden extends HttpApiError.Problem<Forbidden>()("Forbidden", {
   /** The `WWW-Authenticate` challenge that goes with this problem. */
   get challenge(): string {
     return `Bearer realm="${realm}", error="insufficient_scope", scope="${this.required_scope}"`
+  }
+
+  /** The headers its response carries (the document declares them below). */
+  get responseHeaders() {
+    return { "www-authenticate": this.challenge }
   }
 }
 
@@ -123,7 +133,7 @@ const UnauthorizedResponse = Unauthorized.pipe(HttpApiSchema.encodeToWithHeaders
   headers: { "www-authenticate": WwwAuthenticate }
 }, {
   decode: ({ body }) => body,
-  encode: (problem) => ({ body: problem, headers: { "www-authenticate": problem.challenge } })
+  encode: (problem) => ({ body: problem, headers: problem.responseHeaders })
 }))
 
 /** The 403 response: the problem, and its `insufficient_scope` challenge. */
@@ -132,7 +142,7 @@ const ForbiddenResponse = Forbidden.pipe(HttpApiSchema.encodeToWithHeaders({
   headers: { "www-authenticate": WwwAuthenticate }
 }, {
   decode: ({ body }) => body,
-  encode: (problem) => ({ body: problem, headers: { "www-authenticate": problem.challenge } })
+  encode: (problem) => ({ body: problem, headers: problem.responseHeaders })
 }))
 
 /**

@@ -26,8 +26,8 @@ const handlers = <V extends ApiVersion>(version: V) =>
     const habitats = yield* HabitatsRepository
     const { list } = yield* AnimalsRepository
     return {
-      ...makeResourceHandlers(habitatsDescription, habitats, version),
-      listAnimals: makeMembersHandler(habitats, animalsDescription, list, "habitat_id", version)
+      ...(yield* makeResourceHandlers(habitatsDescription, habitats, version)),
+      listAnimals: yield* makeMembersHandler(habitats, animalsDescription, list, "habitat_id", version)
     }
   })
 

@@ -4,8 +4,9 @@
  * said it cannot read. The HTML docs page and its scripts are not JSON.
  */
 import type { Effect } from "effect"
-import { type HttpServerRequest, HttpServerRespondable, type HttpServerResponse } from "effect/http"
+import type { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { NotAcceptable } from "../Errors.ts"
+import { problemResponse } from "./Problems.ts"
 import { withRequest } from "./Routes.ts"
 
 /** Media ranges under which we can answer: every API response is JSON. */
@@ -26,9 +27,7 @@ export const excludesJson = (accept: string | undefined): boolean => {
   })
 }
 
-const notAcceptable = HttpServerRespondable.toResponse(
-  new NotAcceptable({ detail: "This resource is only available as application/json" })
-)
+const notAcceptable = new NotAcceptable({ detail: "This resource is only available as application/json" })
 
 /** Everything but the HTML docs page and its scripts answers JSON. */
 const answersJson = (url: string) => !url.startsWith("/docs")
@@ -37,4 +36,4 @@ const answersJson = (url: string) => !url.startsWith("/docs")
 export const requireAcceptableJson = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  withRequest((request) => (answersJson(request.url) && excludesJson(request.headers.accept) ? notAcceptable : app))
+  withRequest((request) => (answersJson(request.url) && excludesJson(request.headers.accept) ? problemResponse(notAcceptable) : app))

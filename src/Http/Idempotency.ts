@@ -8,10 +8,12 @@
  */
 import { Effect, Layer, Option } from "effect"
 import { Digest } from "effect/crypto"
-import { HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { Credentials, requestVerification, type Verification } from "../Auth/Credentials.ts"
 import { IdempotencyStore, type Outcome } from "../Repo/IdempotencyStore.ts"
 import { Idempotency, isIdempotencyKey, replayedStatus } from "../Idempotency.ts"
+import { isProblem, problemResponse } from "./Problems.ts"
+import { CurrentRequestId } from "./RequestId.ts"
 
 /** The headers a replay repeats; the rest (request id, rate limits, ...) belong to each response. */
 const keptHeaders = ["location", "etag", "last-modified"] as const
@@ -50,13 +52,32 @@ const outcomeOf = (response: HttpServerResponse.HttpServerResponse): Outcome => 
   }
 }
 
-/** The stored outcome as a response again. */
-const replay = (outcome: Outcome): HttpServerResponse.HttpServerResponse => {
+const requestIdMember = "\"request_id\":\""
+
+/**
+ * A kept problem names the request it first answered; its replay names this
+ * one, the rest byte for byte. The member is the last `"request_id":"` of the
+ * body (inside a JSON string every quote is escaped), and request ids need no
+ * escaping (`RequestId.ts`).
+ */
+const namingRequest = (body: string, requestId: string) => {
+  const at = body.lastIndexOf(requestIdMember)
+  if (at === -1) return body
+  const start = at + requestIdMember.length
+  return body.slice(0, start) + requestId + body.slice(body.indexOf("\"", start))
+}
+
+/** The stored outcome as a response again, to the request `requestId`. */
+const replay = (outcome: Outcome, requestId: string): HttpServerResponse.HttpServerResponse => {
   const { "content-type": contentType, ...rest } = outcome.headers
   const headers = { ...rest, "idempotent-replayed": "true" }
   return contentType === undefined
     ? HttpServerResponse.empty({ status: outcome.status, headers })
-    : HttpServerResponse.text(outcome.body, { status: outcome.status, contentType, headers })
+    : HttpServerResponse.text(outcome.status >= 400 ? namingRequest(outcome.body, requestId) : outcome.body, {
+      status: outcome.status,
+      contentType,
+      headers
+    })
 }
 
 /**
@@ -65,12 +86,7 @@ const replay = (outcome: Outcome): HttpServerResponse.HttpServerResponse => {
  * (nothing is kept, a retry runs anew).
  */
 const recover = <E>(error: E): Effect.Effect<HttpServerResponse.HttpServerResponse, E> =>
-  HttpServerRespondable.isRespondable(error)
-    ? Effect.flatMap(
-      HttpServerRespondable.toResponse(error),
-      (response) => replayedStatus(response.status) ? Effect.succeed(response) : Effect.fail(error)
-    )
-    : Effect.fail(error)
+  isProblem(error) && replayedStatus(error.status) ? problemResponse(error) : Effect.fail(error)
 
 export const layer = Layer.effect(Idempotency, Effect.gen(function*() {
   const store = yield* IdempotencyStore
@@ -94,9 +110,9 @@ export const layer = Layer.effect(Idempotency, Effect.gen(function*() {
           Effect.flatMap(
             Effect.all([owner, sha256(new Uint8Array(body))]),
             ([owner, bodyDigest]) =>
-              Effect.map(
+              Effect.flatMap(
                 store.run({ owner, key, fingerprint: `${request.method} ${request.url} ${bodyDigest}` }, httpEffect, recover, outcomeOf),
-                (result) => result._tag === "Ran" ? result.value : replay(result.outcome)
+                (result) => result._tag === "Ran" ? Effect.succeed(result.value) : Effect.map(CurrentRequestId, (id) => replay(result.outcome, id))
               )
           )
       })

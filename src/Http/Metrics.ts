@@ -8,6 +8,7 @@ import { Context, Effect, Layer, Metric, Redacted } from "effect"
 import { Mac } from "effect/crypto"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, ProblemDetails } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
+import { problemResponse } from "./Problems.ts"
 import { routeLabel, withRequest } from "./Routes.ts"
 
 const requestsOptions = {
@@ -99,12 +100,12 @@ const scrape = (metrics: HttpMetrics["Service"]) =>
     })
   })
 
-const unauthorized = ProblemDetails.toResponse({
-  type: "about:blank",
+const unauthorized = problemResponse({
+  type: ProblemDetails.blankType,
   title: "Unauthorized",
   status: 401,
   detail: "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>"
-}).pipe(HttpServerResponse.setHeader("www-authenticate", "Bearer realm=\"metrics\""))
+}, { headers: { "www-authenticate": "Bearer realm=\"metrics\"" } })
 
 const encoder = new TextEncoder()
 
@@ -123,6 +124,6 @@ export const metricsRoute = (token: Redacted.Redacted<string> | undefined) =>
         // effect's compare answers a different length at once: that tells the token's length, never its bytes.
         Mac.timingSafeEqual(encoder.encode(request.headers.authorization ?? ""), expected)
           ? scrape(metrics)
-          : Effect.succeed(unauthorized))
+          : unauthorized)
     )
   }))

@@ -20,10 +20,11 @@
  */
 import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
 import type { HttpServerRequest} from "effect/http";
-import { HttpServerRespondable, HttpServerResponse } from "effect/http"
+import { HttpServerResponse } from "effect/http"
 import { RateLimiter, type Redis } from "effect/persistence"
 import { edgeVerification } from "../Auth/Credentials.ts"
 import { TooManyRequests } from "../Errors.ts"
+import { problemResponse } from "./Problems.ts"
 import { withRequest } from "./Routes.ts"
 
 /** `RATE_LIMIT=100/1s`: `limit` requests per `window` for each client. */
@@ -194,13 +195,11 @@ export const layerRedis = (
   )
 
 const exceeded = (policy: RateLimitPolicy, verdict: Extract<Verdict, { _tag: "Exceeded" }>) =>
-  Effect.map(
-    HttpServerRespondable.toResponse(
-      new TooManyRequests({
-        detail: `More than ${policy.limit} requests in ${Duration.format(policy.window)}; retry in ${verdict.retryAfter} s`
-      })
-    ),
-    HttpServerResponse.setHeaders(verdict.headers)
+  problemResponse(
+    new TooManyRequests({
+      detail: `More than ${policy.limit} requests in ${Duration.format(policy.window)}; retry in ${verdict.retryAfter} s`
+    }),
+    { headers: verdict.headers }
   )
 
 /** The address a request came from: its client when it has no verified credential. */

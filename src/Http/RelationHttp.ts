@@ -20,11 +20,9 @@ export const makeMembersHandler = <OwnerError, S extends ResourceDescription["Re
   list: (request: ListRequest) => Effect.Effect<Page<S["Type"]>, ListError>,
   fixed: string,
   version: V
-) => {
-  const listMembers = makeListHandler(members, list, version)
-  return (request: {
+) =>
+  Effect.map(makeListHandler(members, list, version), (listMembers) => (request: {
     readonly params: { readonly id: string }
     readonly query: { readonly limit?: number; readonly cursor?: string; readonly sort?: string }
     readonly request: HttpServerRequest.HttpServerRequest
-  }) => Effect.andThen(owners.findById(request.params.id), listMembers(request, { [fixed]: request.params.id }))
-}
+  }) => Effect.andThen(owners.findById(request.params.id), listMembers(request, { [fixed]: request.params.id })))

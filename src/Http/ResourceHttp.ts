@@ -7,10 +7,11 @@ import { Effect, type Schema } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiError, HttpApiSchema } from "effect/http-api"
 import { type Capabilities, defaultPageSize } from "../Shared/ResourceApi.ts"
-import { etagOf, httpDate, ifMatchVersions, noneMatchHit } from "../Shared/Http.ts"
+import { etagOf, ifMatchVersions, noneMatchHit } from "../Shared/Http.ts"
 import { type CursorPayload, decodeCursor, encodeCursor, type Filters, parseSort, sortValueCheck } from "../Shared/Listing.ts"
 import type { ListRequest, Page, ResourceRepository, Stored } from "../Repo/Repository.ts"
 import { type ApiVersion, type Listable, listBody, listBodySchema, maxPageSize, versionPath } from "../Shared/Versions.ts"
+import { HttpDates } from "./HttpDates.ts"
 import { jsonResponse, makeJsonEncoder } from "./JsonBody.ts"
 
 /** A resource's schema: what it decodes to is a stored resource. */
@@ -84,12 +85,12 @@ const nextLink = (
 }
 
 /** One resource's response: its body, and the validators a later conditional request sends back. */
-const singleResponse = <R extends Stored>(encode: (resource: R) => string) =>
+const singleResponse = <R extends Stored>(encode: (resource: R) => string, dates: HttpDates["Service"]) =>
 (resource: R, status = 200, headers: Readonly<Record<string, string>> = {}) =>
   jsonResponse(encode(resource), status, {
     ...headers,
     etag: etagOf(resource),
-    "last-modified": httpDate(resource.updated_at)
+    "last-modified": dates.of(resource.updated_at)
   })
 
 /**
@@ -104,42 +105,43 @@ export const makeListHandler = <S extends StoredSchema, E, V extends ApiVersion>
   description: ResourceDescription<S>,
   list: (request: ListRequest) => Effect.Effect<Page<S["Type"]>, E>,
   version: V
-) => {
-  const isSortValue = sortValueChecks(description)
-  const encodeBody = makeJsonEncoder(listBodySchema(description, version))
-  return Effect.fnUntraced(function*({ query }: {
-    readonly query: { readonly limit?: number; readonly cursor?: string; readonly sort?: string }
-    readonly request: HttpServerRequest.HttpServerRequest
-  }, fixed: Readonly<Record<string, unknown>> = {}) {
-    const limit = query.limit ?? defaultPageSize
-    const sort = query.sort ?? "created_at"
-    const filters = filterValues(description.filters, query)
-    let after: CursorPayload["after"] | undefined
-    if (query.cursor !== undefined) {
-      const cursor = yield* decodeCursor(query.cursor)
-      if (cursor === undefined) return yield* badRequest(["query", "cursor"], "Expected a cursor from a next link, unchanged")
-      // The cursor is a position in one ordering of one result set: another query cannot resume it.
-      if (cursor.sort !== sort || JSON.stringify(cursor.filters) !== JSON.stringify(filters)) {
-        return yield* badRequest(["query", "cursor"], "The cursor belongs to a different sort or filter")
+) =>
+  Effect.map(HttpDates, (dates) => {
+    const isSortValue = sortValueChecks(description)
+    const encodeBody = makeJsonEncoder(listBodySchema(description, version))
+    return Effect.fnUntraced(function*({ query }: {
+      readonly query: { readonly limit?: number; readonly cursor?: string; readonly sort?: string }
+      readonly request: HttpServerRequest.HttpServerRequest
+    }, fixed: Readonly<Record<string, unknown>> = {}) {
+      const limit = query.limit ?? defaultPageSize
+      const sort = query.sort ?? "created_at"
+      const filters = filterValues(description.filters, query)
+      let after: CursorPayload["after"] | undefined
+      if (query.cursor !== undefined) {
+        const cursor = yield* decodeCursor(query.cursor)
+        if (cursor === undefined) return yield* badRequest(["query", "cursor"], "Expected a cursor from a next link, unchanged")
+        // The cursor is a position in one ordering of one result set: another query cannot resume it.
+        if (cursor.sort !== sort || JSON.stringify(cursor.filters) !== JSON.stringify(filters)) {
+          return yield* badRequest(["query", "cursor"], "The cursor belongs to a different sort or filter")
+        }
+        if (!isSortValue(parseSort(sort).field, cursor.after.value)) {
+          return yield* badRequest(["query", "cursor"], `Expected a cursor from a next link: its position is not a ${parseSort(sort).field}`)
+        }
+        after = cursor.after
       }
-      if (!isSortValue(parseSort(sort).field, cursor.after.value)) {
-        return yield* badRequest(["query", "cursor"], `Expected a cursor from a next link: its position is not a ${parseSort(sort).field}`)
-      }
-      after = cursor.after
-    }
-    const parsedSort = parseSort(sort)
-    const page = yield* list({ limit, sort: parsedSort, after, filters: { ...filters, ...fixed } })
-    const last = page.items.at(-1)
-    const nextCursor = page.hasMore && last !== undefined
-      ? yield* encodeCursor({ sort, filters, after: { value: sortValueOf(last, parsedSort.field), id: last.id } })
-      : undefined
-    return jsonResponse(encodeBody(listBody(version, { items: page.items, total: page.total, nextCursor })), 200, {
-      "x-total-count": String(page.total),
-      ...(page.lastModified !== undefined && { "last-modified": httpDate(page.lastModified) }),
-      ...(nextCursor !== undefined && { link: nextLink(yield* routePath, { sort, filters }, limit, nextCursor) })
+      const parsedSort = parseSort(sort)
+      const page = yield* list({ limit, sort: parsedSort, after, filters: { ...filters, ...fixed } })
+      const last = page.items.at(-1)
+      const nextCursor = page.hasMore && last !== undefined
+        ? yield* encodeCursor({ sort, filters, after: { value: sortValueOf(last, parsedSort.field), id: last.id } })
+        : undefined
+      return jsonResponse(encodeBody(listBody(version, { items: page.items, total: page.total, nextCursor })), 200, {
+        "x-total-count": String(page.total),
+        ...(page.lastModified !== undefined && { "last-modified": dates.of(page.lastModified) }),
+        ...(nextCursor !== undefined && { link: nextLink(yield* routePath, { sort, filters }, limit, nextCursor) })
+      })
     })
   })
-}
 
 export const makeResourceHandlers = <
   S extends StoredSchema,
@@ -154,47 +156,48 @@ export const makeResourceHandlers = <
   description: ResourceDescription<S>,
   repository: ResourceRepository<S["Type"], Create, Patch, NotFound, IdTaken, WriteError, DeleteError>,
   version: V
-) => {
-  const capabilities: Capabilities = {
-    methods: collectionAllow.split(", "),
-    default_page_size: defaultPageSize,
-    max_page_size: maxPageSize,
-    filters: Object.entries(description.filters).map(([name, filter]) => ({
-      name,
-      type: filter.type,
-      repeatable: filter.kind === "in",
-      description: filter.description
-    })),
-    sort: description.sortFields.flatMap((field) => [field, `-${field}`])
-  }
-  const single = singleResponse(makeJsonEncoder(description.Resource))
+) =>
+  Effect.gen(function*() {
+    const capabilities: Capabilities = {
+      methods: collectionAllow.split(", "),
+      default_page_size: defaultPageSize,
+      max_page_size: maxPageSize,
+      filters: Object.entries(description.filters).map(([name, filter]) => ({
+        name,
+        type: filter.type,
+        repeatable: filter.kind === "in",
+        description: filter.description
+      })),
+      sort: description.sortFields.flatMap((field) => [field, `-${field}`])
+    }
+    const single = singleResponse(makeJsonEncoder(description.Resource), yield* HttpDates)
 
-  return {
-    list: makeListHandler(description, repository.list, version),
-    capabilities: () => Effect.succeed(HttpApiSchema.withHeaders({ body: capabilities, headers: { allow: collectionAllow } })),
-    create: ({ payload }: { readonly payload: Create }) =>
-      Effect.map(repository.create(payload), (resource) =>
-        single(resource, 201, { location: versionPath(version, `/${description.name}/${resource.id}`) })),
-    get: ({ params, headers }: { readonly params: { readonly id: string }; readonly headers: { readonly "if-none-match"?: string } }) =>
-      Effect.map(repository.findById(params.id), (resource) =>
-        noneMatchHit(headers["if-none-match"], etagOf(resource))
-          ? HttpServerResponse.empty({ status: 304, headers: { etag: etagOf(resource) } })
-          : single(resource)),
-    options: () => Effect.succeed(HttpApiSchema.withHeaders({ body: undefined, headers: { allow: itemAllow } })),
-    replace: ({ params, headers, payload }: {
-      readonly params: { readonly id: string }
-      readonly headers: { readonly "if-match"?: string }
-      readonly payload: Create
-    }) =>
-      payload.id !== undefined && payload.id !== params.id
-        ? Effect.fail(badRequest(["payload", "id"], `Expected the path id ${params.id}, got ${payload.id}`))
-        : Effect.map(repository.replace(params.id, payload, ifMatchVersions(headers["if-match"])), (resource) => single(resource)),
-    patch: ({ params, headers, payload }: {
-      readonly params: { readonly id: string }
-      readonly headers: { readonly "if-match"?: string }
-      readonly payload: Patch
-    }) => Effect.map(repository.patch(params.id, payload, ifMatchVersions(headers["if-match"])), (resource) => single(resource)),
-    delete: ({ params, headers }: { readonly params: { readonly id: string }; readonly headers: { readonly "if-match"?: string } }) =>
-      repository.remove(params.id, ifMatchVersions(headers["if-match"]))
-  }
-}
+    return {
+      list: yield* makeListHandler(description, repository.list, version),
+      capabilities: () => Effect.succeed(HttpApiSchema.withHeaders({ body: capabilities, headers: { allow: collectionAllow } })),
+      create: ({ payload }: { readonly payload: Create }) =>
+        Effect.map(repository.create(payload), (resource) =>
+          single(resource, 201, { location: versionPath(version, `/${description.name}/${resource.id}`) })),
+      get: ({ params, headers }: { readonly params: { readonly id: string }; readonly headers: { readonly "if-none-match"?: string } }) =>
+        Effect.map(repository.findById(params.id), (resource) =>
+          noneMatchHit(headers["if-none-match"], etagOf(resource))
+            ? HttpServerResponse.empty({ status: 304, headers: { etag: etagOf(resource) } })
+            : single(resource)),
+      options: () => Effect.succeed(HttpApiSchema.withHeaders({ body: undefined, headers: { allow: itemAllow } })),
+      replace: ({ params, headers, payload }: {
+        readonly params: { readonly id: string }
+        readonly headers: { readonly "if-match"?: string }
+        readonly payload: Create
+      }) =>
+        payload.id !== undefined && payload.id !== params.id
+          ? Effect.fail(badRequest(["payload", "id"], `Expected the path id ${params.id}, got ${payload.id}`))
+          : Effect.map(repository.replace(params.id, payload, ifMatchVersions(headers["if-match"])), (resource) => single(resource)),
+      patch: ({ params, headers, payload }: {
+        readonly params: { readonly id: string }
+        readonly headers: { readonly "if-match"?: string }
+        readonly payload: Patch
+      }) => Effect.map(repository.patch(params.id, payload, ifMatchVersions(headers["if-match"])), (resource) => single(resource)),
+      delete: ({ params, headers }: { readonly params: { readonly id: string }; readonly headers: { readonly "if-match"?: string } }) =>
+        repository.remove(params.id, ifMatchVersions(headers["if-match"]))
+    }
+  })

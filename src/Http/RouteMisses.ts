@@ -7,8 +7,9 @@
  */
 import { Cause, Effect } from "effect"
 import type { HttpServerRequest} from "effect/http";
-import { HttpServerError, HttpServerRespondable, HttpServerResponse } from "effect/http"
+import { HttpServerError, HttpServerResponse } from "effect/http"
 import { MethodNotAllowed, RouteNotFound } from "../Errors.ts"
+import { problemResponse } from "./Problems.ts"
 import { type RequestRoute, withRequest } from "./Routes.ts"
 
 const isRouteNotFound = (cause: Cause.Cause<unknown>): boolean => {
@@ -17,17 +18,15 @@ const isRouteNotFound = (cause: Cause.Cause<unknown>): boolean => {
     failure.value.reason._tag === "RouteNotFound"
 }
 
-const notFound = (path: string) => HttpServerRespondable.toResponse(new RouteNotFound({ detail: `No resource at ${path}` }))
+const notFound = (path: string) => problemResponse(new RouteNotFound({ detail: `No resource at ${path}` }))
 
 const missed = (request: HttpServerRequest.HttpServerRequest, { known, path }: RequestRoute) => {
   if (known === undefined) return notFound(path)
   const { allow } = known
   if (request.method === "OPTIONS") return Effect.succeed(HttpServerResponse.empty({ status: 204, headers: { allow } }))
-  return Effect.map(
-    HttpServerRespondable.toResponse(
-      new MethodNotAllowed({ detail: `${request.method} is not supported on ${path}`, allow: allow.split(", ") })
-    ),
-    HttpServerResponse.setHeader("allow", allow)
+  return problemResponse(
+    new MethodNotAllowed({ detail: `${request.method} is not supported on ${path}`, allow: allow.split(", ") }),
+    { headers: { allow } }
   )
 }
 

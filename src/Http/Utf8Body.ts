@@ -10,9 +10,10 @@
  * 401, which reads no body (a bad key with a non-UTF-8 body is a 401).
  */
 import { type ByteSize, Effect } from "effect"
-import { HttpServerRequest, HttpServerRespondable, type HttpServerResponse } from "effect/http"
+import { HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
 import { edgeVerification } from "../Auth/Credentials.ts"
+import { problemResponse } from "./Problems.ts"
 import { mediaTypeOf, withRequest } from "./Routes.ts"
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
@@ -27,10 +28,15 @@ const isUtf8 = (bytes: ArrayBuffer) => {
   }
 }
 
+const notUtf8 = new HttpApiError.BadRequestProblem({
+  detail: "Request validation failed",
+  errors: [{ path: ["payload"], message: "the request body: must be JSON encoded as UTF-8" }]
+})
+
 /**
- * The middleware, with its 400 made once. It reads under the body limit, as
- * the handler would: the read is cached, so whatever it ends in (a body, or
- * the limit's 413) is what the handler gets.
+ * The middleware. It reads under the body limit, as the handler would: the
+ * read is cached, so whatever it ends in (a body, or the limit's 413) is what
+ * the handler gets.
  */
 export const requireUtf8Json = (
   limit: ByteSize.ByteSize,
@@ -39,30 +45,21 @@ export const requireUtf8Json = (
     readonly afterCredentials: boolean
   }
 ) =>
-  Effect.map(
-    HttpServerRespondable.toResponse(
-      new HttpApiError.BadRequestProblem({
-        detail: "Request validation failed",
-        errors: [{ path: ["payload"], message: "the request body: must be JSON encoded as UTF-8" }]
-      })
-    ),
-    (refused) =>
-    <E, R>(
-      app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
-    ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-      withRequest((request, { known }) => {
-          // Only a body the endpoint would decode as JSON (no type at all is read as JSON); any other is its 415.
-          const jsonTypes = known?.jsonBodies.get(request.method)
-          if (jsonTypes === undefined || !jsonTypes.has(mediaTypeOf(request.headers["content-type"] ?? "application/json"))) {
-            return app
-          }
-          const checked = Effect.matchEffect(Effect.provideService(request.arrayBuffer, HttpServerRequest.MaxBodySize, limit), {
-            // A body that cannot be read (over the limit, cut off) is the platform's to answer, as before.
-            onFailure: () => app,
-            onSuccess: (bytes) => (isUtf8(bytes) ? app : Effect.succeed(refused))
-          })
-          return options.afterCredentials
-            ? Effect.flatMap(edgeVerification, (verification) => (verification._tag === "Verified" ? checked : app))
-            : checked
-      })
-  )
+<E, R>(
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+  withRequest((request, { known }) => {
+    // Only a body the endpoint would decode as JSON (no type at all is read as JSON); any other is its 415.
+    const jsonTypes = known?.jsonBodies.get(request.method)
+    if (jsonTypes === undefined || !jsonTypes.has(mediaTypeOf(request.headers["content-type"] ?? "application/json"))) {
+      return app
+    }
+    const checked = Effect.matchEffect(Effect.provideService(request.arrayBuffer, HttpServerRequest.MaxBodySize, limit), {
+      // A body that cannot be read (over the limit, cut off) is the platform's to answer, as before.
+      onFailure: () => app,
+      onSuccess: (bytes) => (isUtf8(bytes) ? app : problemResponse(notUtf8))
+    })
+    return options.afterCredentials
+      ? Effect.flatMap(edgeVerification, (verification) => (verification._tag === "Verified" ? checked : app))
+      : checked
+  })

@@ -5,9 +5,9 @@
  * `"specie": unknown query parameter`), and no schema identifier (such as
  * the name of a struct) ever reaches the message.
  */
-import { Cause, Effect, ErrorReporter, type Layer, SchemaAST, SchemaIssue } from "effect"
-import { HttpServerRespondable } from "effect/http"
+import { Cause, Effect, ErrorReporter, Layer, SchemaAST, SchemaIssue } from "effect"
 import { HttpApiError, HttpApiMiddleware } from "effect/http-api"
+import { isProblem, problemResponse } from "./Problems.ts"
 
 type HttpApiSchemaError = HttpApiError.HttpApiSchemaError
 
@@ -145,17 +145,26 @@ export const issuesOf = (error: HttpApiSchemaError): ReadonlyArray<ValidationIss
 }
 
 /**
- * The service's `ProblemDetails` middleware: a request that fails decoding is
- * a 400 listing every issue (see {@link issuesOf}); a response that fails
- * encoding is a defect, reported and answered 500 with no detail.
+ * The service's `ProblemDetails` middleware, around every endpoint: a request
+ * that fails decoding is a 400 listing every issue (see {@link issuesOf}); a
+ * response that fails encoding is a defect, reported and answered 500 with no
+ * detail; and a handler's typed problem (`AnimalNotFound` ...) becomes its
+ * response here, naming its request (`Problems.ts`), instead of being encoded
+ * by the endpoint and read back.
  */
-export const layer: Layer.Layer<HttpApiMiddleware.ProblemDetails> = HttpApiMiddleware.layerSchemaErrorTransform(
+export const layer: Layer.Layer<HttpApiMiddleware.ProblemDetails> = Layer.succeed(
   HttpApiMiddleware.ProblemDetails,
-  (error) =>
-    error.kind === "Body" || error.kind === "ResponseHeaders"
-      ? Effect.andThen(
-        ErrorReporter.report(Cause.fail(error)),
-        HttpServerRespondable.toResponse(new HttpApiError.InternalServerErrorProblem())
-      )
-      : Effect.fail(new HttpApiError.BadRequestProblem({ detail: "Request validation failed", errors: issuesOf(error) }))
+  (httpEffect) =>
+    Effect.catch(httpEffect, (error) => {
+      if (HttpApiError.HttpApiSchemaError.is(error)) {
+        return error.kind === "Body" || error.kind === "ResponseHeaders"
+          ? Effect.andThen(ErrorReporter.report(Cause.fail(error)), problemResponse(new HttpApiError.InternalServerErrorProblem()))
+          : problemResponse(new HttpApiError.BadRequestProblem({ detail: "Request validation failed", errors: issuesOf(error) }))
+      }
+      if (!isProblem(error)) return Effect.fail(error)
+      // Ours to fix (a 503: the database is down): reported as the endpoint would have.
+      return error.status >= 500
+        ? Effect.andThen(ErrorReporter.report(Cause.fail(error)), problemResponse(error))
+        : problemResponse(error)
+    })
 )

@@ -11,7 +11,7 @@ import type { AppConfig } from "../Config.ts"
 import { DatabaseUnavailable } from "../Errors.ts"
 import { migrate } from "./Migrations.ts"
 import type * as Pglite from "./Pglite.ts"
-import { QueryDeadline, withDeadline } from "./SqlRepository.ts"
+import { QueryDeadline, withDeadline } from "./QueryDeadline.ts"
 
 /** The settings the database layer reads (see `src/Config.ts`). */
 export type DatabaseConfig = Pick<

@@ -1,5 +1,6 @@
 /**
- * HTTP helpers the resources share: entity tags, conditional headers, dates.
+ * HTTP helpers the resources share: entity tags and conditional headers
+ * (HTTP-dates are the `HttpDates` service's, `src/Http/HttpDates.ts`).
  */
 
 /** A strong ETag from the row version: it changes with every write. */
@@ -27,22 +28,4 @@ export const ifMatchVersions = (header: string | undefined): ReadonlyArray<numbe
     const version = /^"(0|[1-9]\d{0,14})"$/.exec(tag)?.[1]
     return version === undefined ? [] : [Number(version)]
   })
-}
-
-/**
- * The HTTP-dates of recent timestamps: `Date#toUTCString` was a few percent
- * of a GET, and a resource is read far more often than it changes. Emptied
- * when full, so it stays small.
- */
-const httpDates = new Map<string, string>()
-
-/** An RFC 3339 timestamp as an HTTP-date (RFC 9110 §5.6.7). */
-export const httpDate = (timestamp: string): string => {
-  let date = httpDates.get(timestamp)
-  if (date === undefined) {
-    if (httpDates.size >= 10_000) httpDates.clear()
-    date = new Date(timestamp).toUTCString()
-    httpDates.set(timestamp, date)
-  }
-  return date
 }

@@ -3,7 +3,8 @@
  * the contract (query parameters), the capabilities document, and both
  * repository implementations (SQL and memory).
  */
-import { Context, Effect, Option, Redacted, Schema } from "effect"
+import { Context, Effect, Option, Redacted, Result, Schema } from "effect"
+import { Base64Url } from "effect/encoding"
 import { isLengthBetween } from "./Fields.ts"
 
 /**
@@ -128,28 +129,47 @@ const CursorJson = Schema.fromJsonString(CursorPayload)
 const encodeCursorJson = Schema.encodeSync(CursorJson)
 const decodeCursorJson = Schema.decodeUnknownOption(CursorJson)
 
-const toBase64Url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
+/** The bytes of a cursor's part; `undefined` for text that is not unpadded base64url. */
+const fromBase64Url = (text: string): Uint8Array<ArrayBuffer> | undefined =>
+  // Copied into a buffer of its own: WebCrypto takes views of an `ArrayBuffer` only.
+  Result.getOrUndefined(Result.map(Base64Url.decode(text), (bytes) => new Uint8Array(bytes)))
 
-const fromBase64Url = (text: string): Uint8Array<ArrayBuffer> | undefined => {
-  try {
-    return Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))
-  } catch {
-    return undefined
+const utf8 = new TextEncoder()
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
+
+/** The HMAC-SHA-256 key cursors are signed with, imported from its secret once, when first used. */
+export interface CursorKey {
+  readonly key: () => Promise<CryptoKey>
+}
+
+/** The key of a secret; importing it is a tenth of a signature's cost, so it is kept with the value. */
+export const cursorKey = (secret: Redacted.Redacted<string>): CursorKey => {
+  let imported: Promise<CryptoKey> | undefined
+  return {
+    key: () =>
+      imported ??= globalThis.crypto.subtle.importKey(
+        "raw",
+        utf8.encode(Redacted.value(secret)),
+        { name: "HMAC", hash: "SHA-256" },
+        false,
+        ["sign", "verify"]
+      )
   }
 }
 
-/**
- * The secret cursors are signed with (HMAC-SHA-256), so that an edited or
- * made-up cursor is a 400 before anything in it is used. Replicas behind one
- * load balancer must share it to resume each other's cursors: `main.ts` sets
- * it from `CURSOR_SECRET`, else from `DATABASE_URL` (which every replica of
- * one database shares), else (one process: PGlite or memory) this default.
- */
-export const CursorSecret = Context.Reference<Redacted.Redacted<string>>("zoo-api/Shared/CursorSecret", {
-  defaultValue: () => developmentCursorSecret
-})
 const developmentCursorSecret = Redacted.make("zoo-api development cursor secret")
+
+/**
+ * The key cursors are signed with (HMAC-SHA-256), so that an edited or
+ * made-up cursor is a 400 before anything in it is used. Replicas behind one
+ * load balancer must share its secret to resume each other's cursors:
+ * `main.ts` sets it from `CURSOR_SECRET`, else from `DATABASE_URL` (which
+ * every replica of one database shares), else (one process: PGlite or
+ * memory) this default.
+ */
+export const CursorSecret = Context.Reference<CursorKey>("zoo-api/Shared/CursorSecret", {
+  defaultValue: () => cursorKey(developmentCursorSecret)
+})
 
 /** The secret as configured: `CURSOR_SECRET`, else derived from the database all replicas share, else the default. */
 export const cursorSecretFrom = (config: {
@@ -165,33 +185,13 @@ export const cursorSecretFrom = (config: {
       })
   })
 
-const utf8 = new TextEncoder()
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
-
-/** Imported once per secret: importing a key is a tenth of a signature's cost. */
-const keys = new WeakMap<Redacted.Redacted<string>, Promise<CryptoKey>>()
-const keyOf = (secret: Redacted.Redacted<string>) => {
-  let key = keys.get(secret)
-  if (key === undefined) {
-    key = globalThis.crypto.subtle.importKey(
-      "raw",
-      utf8.encode(Redacted.value(secret)),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign", "verify"]
-    )
-    keys.set(secret, key)
-  }
-  return key
-}
-
 /** Opaque to clients: `<base64url of JSON>.<base64url of its HMAC>`. Not a secret, only a signed position. */
 export const encodeCursor = (payload: CursorPayload): Effect.Effect<string> =>
   Effect.flatMap(CursorSecret, (secret) =>
     Effect.promise(async () => {
       const json = utf8.encode(encodeCursorJson(payload))
-      const tag = new Uint8Array(await globalThis.crypto.subtle.sign("HMAC", await keyOf(secret), json))
-      return `${toBase64Url(json)}.${toBase64Url(tag)}`
+      const tag = new Uint8Array(await globalThis.crypto.subtle.sign("HMAC", await secret.key(), json))
+      return `${Base64Url.encode(json)}.${Base64Url.encode(tag)}`
     }))
 
 /** `undefined` for anything that is not a cursor we made (its signature does not hold): a 400 for the caller. */
@@ -202,7 +202,7 @@ export const decodeCursor = (cursor: string): Effect.Effect<CursorPayload | unde
       const json = body === undefined ? undefined : fromBase64Url(body)
       const tag = signature === undefined ? undefined : fromBase64Url(signature)
       if (json === undefined || tag === undefined || rest.length > 0) return undefined
-      if (!(await globalThis.crypto.subtle.verify("HMAC", await keyOf(secret), tag, json))) return undefined
+      if (!(await globalThis.crypto.subtle.verify("HMAC", await secret.key(), tag, json))) return undefined
       let text: string
       try {
         text = strictUtf8.decode(json)

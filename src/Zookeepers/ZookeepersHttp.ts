@@ -26,18 +26,30 @@ const handlers = <V extends ApiVersion>(version: V) =>
   Effect.gen(function*() {
     const zookeepers = yield* ZookeepersRepository
     const { list } = yield* AnimalsRepository
-    const care = yield* AnimalCare
     return {
-      ...makeResourceHandlers(zookeepersDescription, zookeepers, version),
-      listAnimals: makeMembersHandler(zookeepers, animalsDescription, list, "zookeeper_id", version),
-      assignAnimal: ({ params }: { readonly params: { readonly id: string; readonly animal_id: string } }) =>
-        care.link(params.id, params.animal_id),
-      unassignAnimal: ({ params }: { readonly params: { readonly id: string; readonly animal_id: string } }) =>
-        care.unlink(params.id, params.animal_id)
+      ...(yield* makeResourceHandlers(zookeepersDescription, zookeepers, version)),
+      listAnimals: yield* makeMembersHandler(zookeepers, animalsDescription, list, "zookeeper_id", version)
     }
   })
 
+// The care handlers are written in each group, so the group types their parameters.
 export const ZookeepersHttp = Layer.mergeAll(
-  HttpApiBuilder.group(Api, "zookeepers", (group) => Effect.map(handlers(2), (all) => group.handleAll(all))),
-  HttpApiBuilder.group(Api, "zookeepersV1", (group) => Effect.map(handlers(1), (all) => group.handleAll(all)))
+  HttpApiBuilder.group(Api, "zookeepers", (group) =>
+    Effect.gen(function*() {
+      const care = yield* AnimalCare
+      return group.handleAll({
+        ...(yield* handlers(2)),
+        assignAnimal: ({ params }) => care.link(params.id, params.animal_id),
+        unassignAnimal: ({ params }) => care.unlink(params.id, params.animal_id)
+      })
+    })),
+  HttpApiBuilder.group(Api, "zookeepersV1", (group) =>
+    Effect.gen(function*() {
+      const care = yield* AnimalCare
+      return group.handleAll({
+        ...(yield* handlers(1)),
+        assignAnimal: ({ params }) => care.link(params.id, params.animal_id),
+        unassignAnimal: ({ params }) => care.unlink(params.id, params.animal_id)
+      })
+    }))
 )

@@ -7,7 +7,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Fiber } from "effect"
 import { DatabaseUnavailable } from "../../src/Errors.ts"
-import { QueryDeadline, withDeadline } from "../../src/Repo/SqlRepository.ts"
+import { QueryDeadline, withDeadline } from "../../src/Repo/QueryDeadline.ts"
 
 const within = (millis: number) => Effect.provideService(QueryDeadline, Duration.millis(millis))
 

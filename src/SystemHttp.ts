@@ -3,8 +3,8 @@
  */
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import { Api } from "../Api.ts"
-import { Readiness } from "../Repo/Database.ts"
+import { Api } from "./Api.ts"
+import { Readiness } from "./Repo/Database.ts"
 
 export const SystemHttp = HttpApiBuilder.group(
   Api,

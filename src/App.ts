@@ -7,32 +7,32 @@
 import { ByteSize, Effect, identity, Layer, Option, type Redacted } from "effect"
 import { HttpRouter, type HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
-import { AnimalsHttp } from "../Animals/AnimalsHttp.ts"
-import { Api } from "../Api.ts"
-import { Credentials, memoizeVerification } from "../Auth/Credentials.ts"
-import { HabitatsHttp } from "../Habitats/HabitatsHttp.ts"
-import type { Repositories } from "../Repositories.ts"
-import { ZookeepersHttp } from "../Zookeepers/ZookeepersHttp.ts"
-import { accessLog } from "./AccessLog.ts"
-import * as BodyLimit from "./BodyLimit.ts"
-import { requireAcceptableJson } from "./ContentNegotiation.ts"
-import { cors } from "./Cors.ts"
-import { v1RetirementHeaders } from "./Deprecation.ts"
-import { docsPaths, DocsRoutes } from "./Docs.ts"
-import * as Idempotency from "./Idempotency.ts"
-import { HttpDates } from "./HttpDates.ts"
-import { HttpMetrics, metricsRoute } from "./Metrics.ts"
-import { answerDefects, problemResponses } from "./Problems.ts"
-import * as RateLimit from "./RateLimit.ts"
-import { requestId } from "./RequestId.ts"
-import { answerRouteMisses } from "./RouteMisses.ts"
-import { makeRouteIndex, matchRoute } from "./Routes.ts"
-import { securityHeaders } from "./SecurityHeaders.ts"
+import { AnimalsHttp } from "./Animals/AnimalsHttp.ts"
+import { Api } from "./Api.ts"
+import { Credentials, memoizeVerification } from "./Auth/Credentials.ts"
+import { HabitatsHttp } from "./Habitats/HabitatsHttp.ts"
+import type { Repositories } from "./Repositories.ts"
+import { ZookeepersHttp } from "./Zookeepers/ZookeepersHttp.ts"
+import { accessLog } from "./Http/AccessLog.ts"
+import * as BodyLimit from "./Http/BodyLimit.ts"
+import { requireAcceptableJson } from "./Http/ContentNegotiation.ts"
+import { cors } from "./Http/Cors.ts"
+import { v1RetirementHeaders } from "./Http/Deprecation.ts"
+import { docsPaths, DocsRoutes } from "./Http/Docs.ts"
+import * as Idempotency from "./Http/Idempotency.ts"
+import { HttpDates } from "./Http/HttpDates.ts"
+import { HttpMetrics, metricsRoute } from "./Http/Metrics.ts"
+import { answerDefects, problemResponses } from "./Http/Problems.ts"
+import * as RateLimit from "./Http/RateLimit.ts"
+import { requestId } from "./Http/RequestId.ts"
+import { answerRouteMisses } from "./Http/RouteMisses.ts"
+import { makeRouteIndex, matchRoute } from "./Http/Routes.ts"
+import { securityHeaders } from "./Http/SecurityHeaders.ts"
 import { SystemHttp } from "./SystemHttp.ts"
-import { requireUtf8Json } from "./Utf8Body.ts"
-import * as ValidationProblems from "./ValidationProblems.ts"
+import { requireUtf8Json } from "./Http/Utf8Body.ts"
+import * as ValidationProblems from "./Http/ValidationProblems.ts"
 
-export { routerConfig } from "./Routes.ts"
+export { routerConfig } from "./Http/Routes.ts"
 
 export const openApiPath = "/openapi.json"
 
@@ -101,8 +101,8 @@ const makeEdge = <E, R>(options: EdgeOptions<E, R>, bodyLimit: ByteSize.ByteSize
       ? memoizeVerification(credentials.value, { forReads: Option.isSome(rateLimiter) })
       : identity
     const withRateLimit = Option.isSome(rateLimiter) ? RateLimit.rateLimit(rateLimiter.value) : identity
-    const withBodyLimit = yield* BodyLimit.limitBody(bodyLimit)
-    const withUtf8Json = yield* requireUtf8Json(bodyLimit, { afterCredentials: Option.isSome(credentials) })
+    const withBodyLimit = BodyLimit.limitBody(bodyLimit)
+    const withUtf8Json = requireUtf8Json(bodyLimit, { afterCredentials: Option.isSome(credentials) })
     const withRoute = matchRoute(routeOf)
     return HttpRouter.middleware((app) =>
       requestId(
