@@ -10,7 +10,6 @@
  *   the replies to commands already sent, which a hung Redis never gives.
  *   Nothing needs them by then: the server has finished its requests.
  */
-import { NodeRedis } from "@effect/platform-node"
 import { Effect, Layer, Redacted } from "effect"
 import type { Redis } from "effect/persistence"
 
@@ -18,16 +17,19 @@ import type { Redis } from "effect/persistence"
 export type RedisError = Redis.RedisError
 
 export const layer = (url: Redacted.Redacted<string> | string) =>
-  Layer.effectDiscard(Effect.gen(function*() {
-    const { client } = yield* NodeRedis.NodeRedis
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        if (client.isOpen) client.destroy()
-      })
-    )
-  })).pipe(
-    Layer.provideMerge(NodeRedis.layer({
-      url: Redacted.isRedacted(url) ? Redacted.value(url) : url,
-      disableOfflineQueue: true
-    }))
-  )
+  // Loaded only when used: node-redis is ~580 modules, half of what a start
+  // loads, and most services run without Redis.
+  Layer.unwrap(Effect.map(Effect.promise(() => import("@effect/platform-node/NodeRedis")), (NodeRedis) =>
+    Layer.effectDiscard(Effect.gen(function*() {
+      const { client } = yield* NodeRedis.NodeRedis
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          if (client.isOpen) client.destroy()
+        })
+      )
+    })).pipe(
+      Layer.provideMerge(NodeRedis.layer({
+        url: Redacted.isRedacted(url) ? Redacted.value(url) : url,
+        disableOfflineQueue: true
+      }))
+    )))

@@ -1,7 +1,11 @@
 /**
  * The Node entry point: configuration, layers, server. `npm start` runs it.
  */
-import { NodeCrypto, NodeFileSystem, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+// Module by module, not the package's index: that loads every Node integration, node-redis (~580 modules) among them.
+import * as NodeCrypto from "@effect/platform-node/NodeCrypto"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Data, Effect, Exit, Layer, Option, References, Runtime } from "effect"
 import { HttpMiddleware, HttpRouter } from "effect/http"
 import { usesDevelopmentKey } from "./Auth/AuthSettings.ts"
