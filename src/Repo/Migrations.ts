@@ -147,7 +147,7 @@ export const migrations = Migrator.fromRecord({
   }),
   "0005_habitat_capacity": Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    // A habitat never houses more animals than its capacity (SPEC §3). Each
+    // A habitat never houses more animals than its capacity. Each
     // check locks the habitat's row first (FOR UPDATE; an UPDATE of the
     // habitat does), so two writes into one habitat, or a
     // write and a capacity change, run one after the other; the count that
