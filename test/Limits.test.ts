@@ -12,8 +12,6 @@ import { ByteSize, Effect } from "effect"
 import { OpenApi } from "effect/http-api"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
-import * as Os from "node:os"
-import * as Path from "node:path"
 import { afterAll, beforeAll, describe, it } from "vitest"
 import { Api } from "../src/Api.ts"
 import { MemoryRepositories } from "../src/Repositories.ts"
@@ -250,22 +248,21 @@ const residentBytes = (pid: number) => {
 
 describe.skipIf(process.platform !== "linux")("BODY_LIMIT in the running service", () => {
   let server: ServerProcess
-  let dataDir: string
 
   beforeAll(async () => {
-    dataDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "zoo-limits-"))
-    server = await startServer({ DATA_DIR: dataDir })
+    // In-memory storage: the body limit does not depend on it, and PGlite's WebAssembly (compiled again in the
+    // background as it warms up) moves the RSS by tens of MiB.
+    server = await startServer({ STORAGE: "memory" })
   }, 60_000)
 
   afterAll(async () => {
     await server?.stop()
-    if (dataDir) Fs.rmSync(dataDir, { recursive: true, force: true })
   })
 
   it("20 MiB bodies, declared and chunked: 413 each after a few MiB at most, and the process does not grow by their size", async () => {
-    // Warm up the paths (JIT, buffers), then measure.
-    await exchange(server.url, postHead("/v1/animals", { "content-length": 2 * MiB }), pieces(2 * MiB))
-    await exchange(server.url, postHead("/v1/animals", { "transfer-encoding": "chunked" }), chunked(2 * MiB, true))
+    // Warm up the paths with one round of the same bodies (JIT, socket buffers, V8's young generation), then measure.
+    await exchange(server.url, postHead("/v1/animals", { "content-length": 20 * MiB }), pieces(20 * MiB))
+    await exchange(server.url, postHead("/v1/animals", { "transfer-encoding": "chunked" }), chunked(20 * MiB, true))
     const before = residentBytes(server.pid)
     const rounds: Array<string> = []
     for (let i = 0; i < 3; i++) {
@@ -283,7 +280,9 @@ describe.skipIf(process.platform !== "linux")("BODY_LIMIT in the running service
     const after = residentBytes(server.pid)
     const grownMiB = (after - before) / MiB
     console.error(`RSS ${(before / MiB).toFixed(1)} MiB → ${(after / MiB).toFixed(1)} MiB (${grownMiB >= 0 ? "+" : ""}${grownMiB.toFixed(1)} MiB) over 6 refused 20 MiB bodies; ${rounds.join("; ")}`)
-    assert.isBelow(grownMiB, 10, "the process grew by more than half a body")
+    // Measured: +9 to +19 MiB (heap and allocator growth while Node drains the refused rest; the same with a 1 MiB
+    // young generation). Keeping the bodies is +120 MiB; buffering each whole body before refusing it is caught above.
+    assert.isBelow(grownMiB, 40, "the process grew by a third of the six bodies")
 
     const next = await processRequest(`${server.url}/v1/animals`)
     assert.strictEqual(next.status, 200)
