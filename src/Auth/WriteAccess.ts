@@ -17,10 +17,6 @@ export const realm = "zoo-api"
 /** A scope a bearer token needs to write, e.g. `write:animals`. API keys hold every one. */
 export type WriteScope = `write:${string}`
 
-/** The scope writing to a collection requires: `write:<collection>`. */
-export const writeScope = <const Collection extends string>(collection: Collection): `write:${Collection}` =>
-  `write:${collection}`
-
 /**
  * The scope a write endpoint requires, as an annotation: on the endpoint, or
  * on its group for every write endpoint of the group (the endpoint's wins).
