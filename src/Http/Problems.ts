@@ -63,8 +63,12 @@ export const problemResponse = (
     ))
   )
 
-/** A problem with nothing but its status (`about:blank`), and `members` beside. */
-const statusProblem = (status: number, members?: { readonly detail: string }): Problem => ({
+/**
+ * A problem with nothing but its status (`about:blank`), and `members` beside:
+ * a plain value, for a response made here (a problem class's instance is an
+ * `Error`, with a stack captured and its members checked on every `new`).
+ */
+export const statusProblem = <M extends { readonly detail: string }>(status: number, members?: M) => ({
   type: ProblemDetails.blankType,
   title: statusTitles[status] ?? "Error",
   status,

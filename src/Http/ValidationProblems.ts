@@ -7,7 +7,7 @@
  */
 import { Cause, Effect, ErrorReporter, Layer, SchemaAST, SchemaIssue } from "effect"
 import { HttpApiError, HttpApiMiddleware } from "effect/http-api"
-import { isProblem, problemResponse } from "./Problems.ts"
+import { isProblem, problemResponse, statusProblem } from "./Problems.ts"
 
 type HttpApiSchemaError = HttpApiError.HttpApiSchemaError
 
@@ -159,7 +159,8 @@ export const layer: Layer.Layer<HttpApiMiddleware.ProblemDetails> = Layer.succee
       if (HttpApiError.HttpApiSchemaError.is(error)) {
         return error.kind === "Body" || error.kind === "ResponseHeaders"
           ? Effect.andThen(ErrorReporter.report(Cause.fail(error)), problemResponse(new HttpApiError.InternalServerErrorProblem()))
-          : problemResponse(new HttpApiError.BadRequestProblem({ detail: "Request validation failed", errors: issuesOf(error) }))
+          // `BadRequestProblem`'s members as a plain value: its class would check every entry again per request.
+          : problemResponse(statusProblem(400, { detail: "Request validation failed", errors: issuesOf(error) }))
       }
       if (!isProblem(error)) return Effect.fail(error)
       // Ours to fix (a 503: the database is down): reported as the endpoint would have.
