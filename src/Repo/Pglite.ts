@@ -371,7 +371,10 @@ const Idle = 0x49
  */
 const execRaw = async (db: PGlite, messages: Uint8Array): Promise<Buffer> => {
   const chunks: Array<Buffer> = []
-  await db.execProtocolRawStream(messages, { onRawData: (chunk) => chunks.push(Buffer.from(chunk)) })
+  // `syncToFs: false`: our data directory (Node's file system) and the in-memory
+  // one are written through, so their sync is a no-op that still took a mutex
+  // round after every query.
+  await db.execProtocolRawStream(messages, { syncToFs: false, onRawData: (chunk) => chunks.push(Buffer.from(chunk)) })
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
 }
 
