@@ -57,8 +57,8 @@ const serve = <E, R>(config: Config.AppConfig, repositories: Layer.Layer<Reposit
         host: config.host,
         gracefulShutdownTimeout: config.shutdownTimeout
       })))),
-    // Idempotency keys digest request bodies.
-    Layer.provide(NodeCrypto.layerDigest)
+    // Idempotency keys digest request bodies; list cursors are signed (HMAC).
+    Layer.provide([NodeCrypto.layerDigest, NodeCrypto.layerMac])
   )
 
 const HttpServerLive = Layer.unwrap(Effect.map(Effect.andThen(EnvFile.load, Config.load), (config) =>

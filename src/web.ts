@@ -6,7 +6,7 @@
  * SQL over PGlite / PostgreSQL) and, if it wants `/docs`, a file system.
  */
 import { type FileSystem, Layer } from "effect"
-import { Digest } from "effect/crypto"
+import { Digest, Mac, SecureRandom } from "effect/crypto"
 import { HttpRouter, HttpServer } from "effect/http"
 import type { WriteAccess } from "./Auth/WriteAccess.ts"
 import * as WriteAccessLive from "./Auth/WriteAccessLive.ts"
@@ -26,8 +26,8 @@ export const makeWebHandler = <E>(
     makeAppRoutes(repositories).pipe(
       Layer.provide(writeAccess),
       Layer.provide(HttpServer.layerServices),
-      // Idempotency keys digest request bodies.
-      Layer.provide(Digest.layerWebCrypto)
+      // Idempotency keys digest request bodies; list cursors are signed (HMAC).
+      Layer.provide([Digest.layerWebCrypto, Mac.layerWebCrypto.pipe(Layer.provide(SecureRandom.layerWebCrypto))])
     ),
     { disableLogger: true, routerConfig }
   )

@@ -19,7 +19,7 @@ import { WritesAllowed } from "./support/Credentials.ts"
 
 const makeClient = HttpApiTest.groups(Api, ["animals"])
 
-const TestLayer = Layer.mergeAll(AnimalsHttp.pipe(Layer.provide([AnimalsRepository.layerMemory, HttpDates.layer])), HttpServer.layerServices).pipe(
+const TestLayer = Layer.mergeAll(AnimalsHttp.pipe(Layer.provide([AnimalsRepository.layerMemory, HttpDates.layer, NodeCrypto.layerMac])), HttpServer.layerServices).pipe(
   Layer.provideMerge(HttpApiMiddleware.layerProblemDetails({ includeDetails: true })),
   // The handlers are under test here, not access control (see Auth.test.ts) nor retries (Idempotency*.test.ts).
   Layer.provideMerge(WritesAllowed),

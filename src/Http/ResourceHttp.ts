@@ -8,7 +8,7 @@ import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/h
 import { HttpApiError, HttpApiSchema } from "effect/http-api"
 import { type Capabilities, defaultPageSize } from "../Shared/ResourceApi.ts"
 import { etagOf, ifMatchVersions, noneMatchHit } from "../Shared/Http.ts"
-import { type CursorPayload, decodeCursor, encodeCursor, type Filters, parseSort, sortValueCheck } from "../Shared/Listing.ts"
+import { type CursorPayload, type Filters, makeCursors, parseSort, sortValueCheck } from "../Shared/Listing.ts"
 import type { ListRequest, Page, ResourceRepository, Stored } from "../Repo/Repository.ts"
 import { type ApiVersion, type Listable, listBody, listBodySchema, maxPageSize, versionPath } from "../Shared/Versions.ts"
 import { HttpDates } from "./HttpDates.ts"
@@ -106,7 +106,7 @@ export const makeListHandler = <S extends StoredSchema, E, V extends ApiVersion>
   list: (request: ListRequest) => Effect.Effect<Page<S["Type"]>, E>,
   version: V
 ) =>
-  Effect.map(HttpDates, (dates) => {
+  Effect.map(Effect.all([HttpDates, makeCursors]), ([dates, cursors]) => {
     const isSortValue = sortValueChecks(description)
     const encodeBody = makeJsonEncoder(listBodySchema(description, version))
     return Effect.fnUntraced(function*({ query }: {
@@ -118,7 +118,7 @@ export const makeListHandler = <S extends StoredSchema, E, V extends ApiVersion>
       const filters = filterValues(description.filters, query)
       let after: CursorPayload["after"] | undefined
       if (query.cursor !== undefined) {
-        const cursor = yield* decodeCursor(query.cursor)
+        const cursor = yield* cursors.decode(query.cursor)
         if (cursor === undefined) return yield* badRequest(["query", "cursor"], "Expected a cursor from a next link, unchanged")
         // The cursor is a position in one ordering of one result set: another query cannot resume it.
         if (cursor.sort !== sort || JSON.stringify(cursor.filters) !== JSON.stringify(filters)) {
@@ -133,7 +133,7 @@ export const makeListHandler = <S extends StoredSchema, E, V extends ApiVersion>
       const page = yield* list({ limit, sort: parsedSort, after, filters: { ...filters, ...fixed } })
       const last = page.items.at(-1)
       const nextCursor = page.hasMore && last !== undefined
-        ? yield* encodeCursor({ sort, filters, after: { value: sortValueOf(last, parsedSort.field), id: last.id } })
+        ? yield* cursors.encode({ sort, filters, after: { value: sortValueOf(last, parsedSort.field), id: last.id } })
         : undefined
       return jsonResponse(encodeBody(listBody(version, { items: page.items, total: page.total, nextCursor })), 200, {
         "x-total-count": String(page.total),

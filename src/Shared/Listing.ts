@@ -4,6 +4,7 @@
  * repository implementations (SQL and memory).
  */
 import { Context, Effect, Option, Redacted, Result, Schema } from "effect"
+import { Mac } from "effect/crypto"
 import { Base64Url } from "effect/encoding"
 import { isLengthBetween } from "./Fields.ts"
 
@@ -137,24 +138,23 @@ const fromBase64Url = (text: string): Uint8Array<ArrayBuffer> | undefined =>
 const utf8 = new TextEncoder()
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
 
-/** The HMAC-SHA-256 key cursors are signed with, imported from its secret once, when first used. */
+/** The HMAC-SHA-256 key cursors are signed with, made from its secret once, when first used. */
 export interface CursorKey {
-  readonly key: () => Promise<CryptoKey>
+  readonly key: Effect.Effect<Mac.Key>
 }
 
-/** The key of a secret; importing it is a tenth of a signature's cost, so it is kept with the value. */
+/**
+ * The key of a secret, kept with it: effect's `Mac` signs with it through
+ * `node:crypto` on Node (`NodeCrypto.layerMac`, synchronous; WebCrypto's
+ * `subtle.sign` is a round trip through the thread pool, a sixth of a list's
+ * CPU) and through WebCrypto on Deno and Bun, which caches the imported key
+ * per key.
+ */
 export const cursorKey = (secret: Redacted.Redacted<string>): CursorKey => {
-  let imported: Promise<CryptoKey> | undefined
-  return {
-    key: () =>
-      imported ??= globalThis.crypto.subtle.importKey(
-        "raw",
-        utf8.encode(Redacted.value(secret)),
-        { name: "HMAC", hash: "SHA-256" },
-        false,
-        ["sign", "verify"]
-      )
-  }
+  let made: Mac.Key | undefined
+  // A secret is never empty (`CURSOR_SECRET` has 32 characters at least), and only an empty one is refused.
+  const make = Effect.orDie(Mac.key(Mac.hmacSha256, utf8.encode(Redacted.value(secret))))
+  return { key: Effect.suspend(() => (made === undefined ? Effect.map(make, (key) => (made = key)) : Effect.succeed(made))) }
 }
 
 const developmentCursorSecret = Redacted.make("zoo-api development cursor secret")
@@ -185,32 +185,36 @@ export const cursorSecretFrom = (config: {
       })
   })
 
-/** Opaque to clients: `<base64url of JSON>.<base64url of its HMAC>`. Not a secret, only a signed position. */
-export const encodeCursor = (payload: CursorPayload): Effect.Effect<string> =>
-  Effect.flatMap(CursorSecret, (secret) =>
-    Effect.promise(async () => {
-      const json = utf8.encode(encodeCursorJson(payload))
-      const tag = new Uint8Array(await globalThis.crypto.subtle.sign("HMAC", await secret.key(), json))
-      return `${Base64Url.encode(json)}.${Base64Url.encode(tag)}`
-    }))
-
-/** `undefined` for anything that is not a cursor we made (its signature does not hold): a 400 for the caller. */
-export const decodeCursor = (cursor: string): Effect.Effect<CursorPayload | undefined> =>
-  Effect.flatMap(CursorSecret, (secret) =>
-    Effect.promise(async () => {
-      const [body, signature, ...rest] = cursor.split(".")
-      const json = body === undefined ? undefined : fromBase64Url(body)
-      const tag = signature === undefined ? undefined : fromBase64Url(signature)
-      if (json === undefined || tag === undefined || rest.length > 0) return undefined
-      if (!(await globalThis.crypto.subtle.verify("HMAC", await secret.key(), tag, json))) return undefined
-      let text: string
-      try {
-        text = strictUtf8.decode(json)
-      } catch {
-        return undefined
-      }
-      return Option.getOrUndefined(decodeCursorJson(text))
-    }))
+/**
+ * Cursors, signed with the {@link CursorSecret} of the request's context by
+ * effect's `Mac`, taken once, when the handlers are built.
+ */
+export const makeCursors = Effect.map(Mac.Mac, (mac) => ({
+  /** Opaque to clients: `<base64url of JSON>.<base64url of its HMAC>`. Not a secret, only a signed position. */
+  encode: Effect.fnUntraced(function*(payload: CursorPayload) {
+    const key = yield* (yield* CursorSecret).key
+    const json = utf8.encode(encodeCursorJson(payload))
+    // Signing with a key `Mac.key` made cannot fail.
+    const tag = yield* Effect.orDie(mac.sign(key, json))
+    return `${Base64Url.encode(json)}.${Base64Url.encode(tag)}`
+  }),
+  /** `undefined` for anything that is not a cursor we made (its signature does not hold): a 400 for the caller. */
+  decode: Effect.fnUntraced(function*(cursor: string) {
+    const [body, signature, ...rest] = cursor.split(".")
+    const json = body === undefined ? undefined : fromBase64Url(body)
+    const tag = signature === undefined ? undefined : fromBase64Url(signature)
+    if (json === undefined || tag === undefined || rest.length > 0) return undefined
+    const key = yield* (yield* CursorSecret).key
+    if (!(yield* Effect.orDie(mac.verify(key, tag, json)))) return undefined
+    let text: string
+    try {
+      text = strictUtf8.decode(json)
+    } catch {
+      return undefined
+    }
+    return Option.getOrUndefined(decodeCursorJson(text))
+  })
+}))
 
 /**
  * For each sort field, whether a cursor's position is a value of the field,

@@ -27,8 +27,8 @@ export const TestServer = <E, R, EE = never, ER = never, AE = never>(
 ) =>
   HttpRouter.serve(makeAppRoutes(repositories, edge).pipe(Layer.provide(writeAccess)), { disableLogger: true, disableListenLog: true, routerConfig }).pipe(
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
-    // API keys and rate limits digest credentials.
-    Layer.provide(NodeCrypto.layerDigest),
+    // API keys and rate limits digest credentials; list cursors are signed (HMAC).
+    Layer.provide([NodeCrypto.layerDigest, NodeCrypto.layerMac]),
     // Access lines would bury the test output; warnings and errors still show.
     Layer.provide(Layer.succeed(References.MinimumLogLevel, "Warn"))
   )
