@@ -127,7 +127,6 @@ const CursorPayload = Schema.Struct({
 export type CursorPayload = typeof CursorPayload.Type
 
 const CursorJson = Schema.fromJsonString(CursorPayload)
-const encodeCursorJson = Schema.encodeSync(CursorJson)
 const decodeCursorJson = Schema.decodeUnknownOption(CursorJson)
 
 /** The bytes of a cursor's part; `undefined` for text that is not unpadded base64url. */
@@ -193,7 +192,8 @@ export const makeCursors = Effect.map(Mac.Mac, (mac) => ({
   /** Opaque to clients: `<base64url of JSON>.<base64url of its HMAC>`. Not a secret, only a signed position. */
   encode: Effect.fnUntraced(function*(payload: CursorPayload) {
     const key = yield* (yield* CursorSecret).key
-    const json = utf8.encode(encodeCursorJson(payload))
+    // Ours, typed: plain JSON, without a pass through the schema (a tenth of a cursor's cost).
+    const json = utf8.encode(JSON.stringify(payload))
     // Signing with a key `Mac.key` made cannot fail.
     const tag = yield* Effect.orDie(mac.sign(key, json))
     return `${Base64Url.encode(json)}.${Base64Url.encode(tag)}`
