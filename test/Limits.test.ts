@@ -259,7 +259,7 @@ describe.skipIf(process.platform !== "linux")("BODY_LIMIT in the running service
     await server?.stop()
   })
 
-  it("20 MiB bodies, declared and chunked: 413 each after a few MiB at most, and the process does not grow by their size", async () => {
+  it("20 MiB bodies, declared and chunked: 413 each, and the process does not grow by their size", async () => {
     // Warm up the paths with one round of the same bodies (JIT, socket buffers, V8's young generation), then measure.
     await exchange(server.url, postHead("/v1/animals", { "content-length": 20 * MiB }), pieces(20 * MiB))
     await exchange(server.url, postHead("/v1/animals", { "transfer-encoding": "chunked" }), chunked(20 * MiB, true))
@@ -270,18 +270,18 @@ describe.skipIf(process.platform !== "linux")("BODY_LIMIT in the running service
       const streamed = await exchange(server.url, postHead("/v1/animals", { "transfer-encoding": "chunked" }), chunked(20 * MiB, true))
       assert.strictEqual(declared.status, 413)
       assert.strictEqual(streamed.status, 413)
-      // The client writes as fast as the socket takes it: what it managed before the answer is what the server read
-      // (1 MiB at most) plus what the kernel buffers hold (4 MiB of send buffer here, a receive window that stops
-      // growing when the server stops reading; 3.8–9.3 MiB measured). A server reading the whole body takes all 20 MiB.
-      assert.isAtMost(declared.sentBeforeAnswer, 16 * MiB, `declared: ${(declared.sentBeforeAnswer / MiB).toFixed(1)} MiB sent before the 413`)
-      assert.isAtMost(streamed.sentBeforeAnswer, 16 * MiB, `chunked: ${(streamed.sentBeforeAnswer / MiB).toFixed(1)} MiB sent before the 413`)
+      // Not bounded here: how much the client manages to send before the answer. The server decides at the limit (the
+      // stalled-client tests above show it answers without the rest), then effect's platform drains what follows, so the
+      // client gets the 413 rather than a reset, until the connection closes after the answer: 3.8–9.3 MiB on a quiet
+      // machine, all 20 MiB when the answer is late on a loaded one.
       rounds.push(`declared: ${declared.answeredMs.toFixed(1)} ms (${(declared.sentBeforeAnswer / MiB).toFixed(1)} MiB sent), chunked: ${streamed.answeredMs.toFixed(1)} ms (${(streamed.sentBeforeAnswer / MiB).toFixed(1)} MiB sent)`)
     }
     const after = residentBytes(server.pid)
     const grownMiB = (after - before) / MiB
     console.error(`RSS ${(before / MiB).toFixed(1)} MiB → ${(after / MiB).toFixed(1)} MiB (${grownMiB >= 0 ? "+" : ""}${grownMiB.toFixed(1)} MiB) over 6 refused 20 MiB bodies; ${rounds.join("; ")}`)
     // Measured: +9 to +19 MiB (heap and allocator growth while Node drains the refused rest; the same with a 1 MiB
-    // young generation). Keeping the bodies is +120 MiB; buffering each whole body before refusing it is caught above.
+    // young generation). Keeping the bodies is +120 MiB; waiting for each whole body before refusing it is caught by the
+    // stalled-client tests above.
     assert.isBelow(grownMiB, 40, "the process grew by a third of the six bodies")
 
     const next = await processRequest(`${server.url}/v1/animals`)
