@@ -297,7 +297,9 @@ const seedStatements = (from: number, to: number) => [
   "ALTER TABLE animals ENABLE TRIGGER animals_habitat_capacity",
   `INSERT INTO collection_changes VALUES ('animals', clock_timestamp())
    ON CONFLICT (collection) DO UPDATE SET changed_at = excluded.changed_at`,
-  "ANALYZE animals"
+  // A table at rest, as one this size is once autovacuum has been through it (visibility map and hint bits set,
+  // statistics current): otherwise the measurement right after a bulk load measures the vacuum that follows it.
+  "VACUUM ANALYZE animals"
 ]
 /** The habitat the filtered list asks for: it gets the animals i with i % 10 = 0. */
 const firstHabitat = "SELECT id FROM habitats WHERE name = 'Bench habitat 01'"
@@ -341,30 +343,58 @@ const scaleScenarios = (habitatId: string) =>
     ["list of 50, habitat_id", `&habitat_id=${habitatId}`, "habitat"]
   ] as const
 
-const measureScale = async (storage: string, env: Record<string, string>, seeder: Seeder): Promise<Array<ScaleRow>> => {
-  const service = await target(`service, ${storage}`, bundle, env)
-  // Migrate: the seed writes into the service's own schema.
-  await stop(await start(service.args, service.env, service.port))
-  const rows: Array<ScaleRow> = []
-  let seeded = 0
-  for (const animals of [1_000, scaleRows]) {
+/** A database of its own for one size: the service's environment for it, and how to seed it while the service is stopped. */
+interface ScaleDatabase {
+  readonly env: Record<string, string>
+  readonly seeder: Seeder
+}
+
+/**
+ * 1 000 animals in `small`, `scaleRows` in `large`, each seeded once; then both
+ * services side by side, and each list loaded on them in turn (small, large,
+ * large, small, the mean of each size's two): the ratio compares neighbours in
+ * time, as the main table's do, not measurements minutes apart with a bulk
+ * load and its aftermath in between.
+ */
+const measureScale = async (storage: string, small: ScaleDatabase, large: ScaleDatabase): Promise<Array<ScaleRow>> => {
+  const sized: Array<{ readonly animals: number; readonly service: Target; readonly habitatId: string }> = []
+  for (const [animals, database] of [[1_000, small], [scaleRows, large]] as const) {
+    const service = await target(`service, ${storage}`, bundle, database.env)
+    // Migrate: the seed writes into the service's own schema.
+    await stop(await start(service.args, service.env, service.port))
     const started = performance.now()
-    const [habitat] = await seeder([...seedStatements(seeded + 1, animals), firstHabitat])
-    console.info(`${storage}: seeded ${animals - seeded} animals in ${Math.round(performance.now() - started)} ms`)
-    seeded = animals
-    const expected = expectedTotals(animals)
-    const server = await start(service.args, service.env, service.port)
-    try {
-      for (const [scenario, query, key] of scaleScenarios(String(habitat!.id))) {
-        const url = `${server.url}/v1/animals?limit=50${query}`
-        const total = await fetch(url).then((response) => Number(response.headers.get("x-total-count")))
-        rows.push({ target: service.name, scenario, animals, exactTotal: total === expected[key], ...await cannon({ url }, 200) })
-      }
-    } finally {
-      await stop(server)
-    }
+    const [habitat] = await database.seeder([...seedStatements(1, animals), firstHabitat])
+    console.info(`${storage}: seeded ${animals} animals in ${Math.round(performance.now() - started)} ms`)
+    sized.push({ animals, service, habitatId: String(habitat!.id) })
   }
-  return rows
+  const servers: Array<Server> = []
+  try {
+    for (const { service } of sized) servers.push(await start(service.args, service.env, service.port))
+    const rows: Array<ScaleRow> = []
+    for (const [index, [scenario, , key]] of scaleScenarios("").entries()) {
+      const urls = sized.map(({ habitatId }, i) => `${servers[i]!.url}/v1/animals?limit=50${scaleScenarios(habitatId)[index]![1]}`)
+      const runs: Array<Array<Measured>> = sized.map(() => [])
+      for (const i of [0, 1, 1, 0]) runs[i]!.push(await cannon({ url: urls[i]! }, 200))
+      for (const [i, { animals, service }] of sized.entries()) {
+        const total = await fetch(urls[i]!).then((response) => Number(response.headers.get("x-total-count")))
+        const [first, second] = runs[i] as [Measured, Measured]
+        const mean = (pick: (measured: Measured) => number) => Math.round((pick(first) + pick(second)) / 2)
+        rows.push({
+          target: service.name,
+          scenario,
+          animals,
+          exactTotal: total === expectedTotals(animals)[key],
+          rps: mean((m) => m.rps),
+          p50: mean((m) => m.p50),
+          p99: mean((m) => m.p99),
+          errors: first.errors + second.errors
+        })
+      }
+    }
+    return rows
+  } finally {
+    for (const server of servers) await stop(server)
+  }
 }
 
 // -----------------------------------------------------------------------------
@@ -387,7 +417,9 @@ const main = async () => {
   const postgresUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL
   // Schemas of their own: every run starts empty (a list counts its rows) and leaves nothing behind.
   const schema = postgresUrl !== undefined && !quick ? await createSchema(postgresUrl, "bench") : undefined
-  const scaleSchema = postgresUrl !== undefined && scaleRows > 0 ? await createSchema(postgresUrl, "bench_scale") : undefined
+  const scaleSchemas = postgresUrl !== undefined && scaleRows > 0
+    ? [await createSchema(postgresUrl, "bench_small"), await createSchema(postgresUrl, "bench_large")] as const
+    : undefined
   const storages: ReadonlyArray<readonly [string, Record<string, string>]> = [
     ["memory", { STORAGE: "memory" }],
     ...(quick ? [] : [["PGlite", { DATA_DIR: dataDir("load") }] as const]),
@@ -410,8 +442,10 @@ const main = async () => {
       }
       return measured
     }))
-    if (scaleSchema !== undefined) scale.push(...await measureScale("PostgreSQL", { DATABASE_URL: scaleSchema.url() }, postgresSeeder(scaleSchema.url())))
-    if (scaleRows > 0) scale.push(...await measureScale("PGlite", { DATA_DIR: dataDir("scale") }, pgliteSeeder(dataDir("scale"))))
+    const onSchema = (schema: { readonly url: () => string }): ScaleDatabase => ({ env: { DATABASE_URL: schema.url() }, seeder: postgresSeeder(schema.url()) })
+    const inDataDir = (dir: string): ScaleDatabase => ({ env: { DATA_DIR: dir }, seeder: pgliteSeeder(dir) })
+    if (scaleSchemas !== undefined) scale.push(...await measureScale("PostgreSQL", onSchema(scaleSchemas[0]), onSchema(scaleSchemas[1])))
+    if (scaleRows > 0) scale.push(...await measureScale("PGlite", inDataDir(dataDir("scale-small")), inDataDir(dataDir("scale-large"))))
     for (const [storage, env] of storages) {
       // "npm start" is the sources as package.json starts them.
       for (const [build, args] of [["bundle", bundle], ["npm start", npmStartArgs()]] as const) {
@@ -425,7 +459,7 @@ const main = async () => {
   } finally {
     Fs.rmSync(tmp, { recursive: true, force: true })
     await schema?.drop()
-    await scaleSchema?.drop()
+    for (const one of scaleSchemas ?? []) await one.drop()
   }
 
   const find = (name: string, scenario: string) => rows.find((row) => row.target === name && row.scenario === scenario)
