@@ -371,8 +371,10 @@ const measureScale = async (storage: string, small: ScaleDatabase, large: ScaleD
   try {
     for (const { service } of sized) servers.push(await start(service.args, service.env, service.port))
     const rows: Array<ScaleRow> = []
-    for (const [index, [scenario, , key]] of scaleScenarios("").entries()) {
-      const urls = sized.map(({ habitatId }, i) => `${servers[i]!.url}/v1/animals?limit=50${scaleScenarios(habitatId)[index]![1]}`)
+    // The same lists on each size; only the habitat's id differs between the two databases.
+    const listsOf = sized.map(({ habitatId }) => scaleScenarios(habitatId))
+    for (const [index, [scenario, , key]] of listsOf[0]!.entries()) {
+      const urls = listsOf.map((lists, i) => `${servers[i]!.url}/v1/animals?limit=50${lists[index]![1]}`)
       const runs: Array<Array<Measured>> = sized.map(() => [])
       for (const i of [0, 1, 1, 0]) runs[i]!.push(await cannon({ url: urls[i]! }, 200))
       for (const [i, { animals, service }] of sized.entries()) {
